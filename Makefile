@@ -1,0 +1,63 @@
+# Pupil Voice: `make demo` to try it, `make test` to test it. `make help` lists everything.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app survey
+PORT ?= 5000
+ASSETS := survey/static/build/app.css
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard survey/translations/*/LC_MESSAGES/messages.po))
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-test db demo serve test lint chromium clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-app: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed-app
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(ASSETS): node_modules/.package-lock.json $(shell find survey/assets -type f 2>/dev/null) scripts/build-assets.mjs
+	npm run --silent build
+
+survey/translations/%/LC_MESSAGES/messages.mo: survey/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed-app
+	$(BIN)/pybabel compile --use-fuzzy -d survey/translations -l $* >/dev/null
+
+install: $(VENV)/.installed-app $(ASSETS) $(CATALOGUES) ## Install the app, its front-end assets and translations
+
+install-test: install $(VENV)/.installed-test chromium ## Install what the tests need, including Debian's chromium
+
+db: install ## Upgrade the database (instance/survey.db, or DATABASE_URL) and load the questionnaires
+	$(FLASK) db upgrade
+	$(FLASK) load-questionnaires
+
+demo: db ## Load demo data, print pupil codes and staff logins, and serve on http://127.0.0.1:$(PORT)
+	$(FLASK) demo
+	@echo "\nServing on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install-test ## Run the whole test suite (SQLite, PostgreSQL and Chromium)
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test ## Check the code with ruff
+	$(BIN)/ruff check .
+
+chromium: ## Install Debian's chromium for the browser tests, if missing (needs root)
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "chromium is not installed and this is not root: browser tests will be skipped (CI fails them)"; fi
+
+clean: ## Remove the virtualenv, node_modules and built assets (keeps instance/)
+	rm -rf $(VENV) node_modules survey/static/build

@@ -1,0 +1,26 @@
+"""Questionnaire definitions (YAML) and the typed loader shared by the survey app and the analysis.
+
+>>> import questionnaires
+>>> q = questionnaires.load("national-secondary")
+>>> q.scales["belonging"].items[:1]
+('belong_part',)
+"""
+
+from .loader import DEFINITIONS, QuestionnaireError, available, load, loads
+from .model import Catalogue, Option, Question, Questionnaire, Scale, Section, ShowIf, Text
+
+__all__ = [
+    "DEFINITIONS",
+    "Catalogue",
+    "Option",
+    "Question",
+    "Questionnaire",
+    "QuestionnaireError",
+    "Scale",
+    "Section",
+    "ShowIf",
+    "Text",
+    "available",
+    "load",
+    "loads",
+]

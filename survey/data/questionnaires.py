@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from functools import lru_cache
+
+import questionnaires
+from questionnaires import Questionnaire
+
+from ..extensions import db
+from ..models import QuestionnaireVersion
+
+
+class QuestionnaireChanged(ValueError):
+    pass
+
+
+def register_shipped() -> list[tuple[QuestionnaireVersion, bool]]:
+    """Record every shipped questionnaire version; (row, newly added) for each.
+
+    A file whose wording changed without a new version number is refused: answers already given
+    must keep meaning what the pupils were asked.
+    """
+    results = []
+    for name in questionnaires.available():
+        path = questionnaires.DEFINITIONS / f"{name}.yaml"
+        source = path.read_text(encoding="utf-8")
+        definition = questionnaires.loads(source, filename=path.name, expect_id=name)
+        row = db.session.scalar(
+            db.select(QuestionnaireVersion).filter_by(questionnaire_id=definition.id, version=definition.version)
+        )
+        if row is not None:
+            if row.checksum != definition.checksum:
+                raise QuestionnaireChanged(
+                    f"{path.name}: version {definition.version} was loaded before with different content; "
+                    "give the changed questionnaire a new version number"
+                )
+            results.append((row, False))
+            continue
+        row = QuestionnaireVersion(
+            questionnaire_id=definition.id,
+            version=definition.version,
+            audience=definition.audience,
+            checksum=definition.checksum,
+            source=source,
+        )
+        db.session.add(row)
+        results.append((row, True))
+    db.session.flush()
+    return results
+
+
+def latest(questionnaire_id: str) -> QuestionnaireVersion | None:
+    return db.session.scalar(
+        db.select(QuestionnaireVersion)
+        .filter_by(questionnaire_id=questionnaire_id)
+        .order_by(QuestionnaireVersion.version.desc())
+        .limit(1)
+    )
+
+
+@lru_cache(maxsize=32)
+def _parse(source: str, questionnaire_id: str) -> Questionnaire:
+    return questionnaires.loads(source, filename=f"{questionnaire_id}.yaml")
+
+
+def definition(questionnaire_id: str, version: int) -> Questionnaire:
+    """The questionnaire exactly as loaded for that version (parsed once per process)."""
+    row = db.session.scalar(
+        db.select(QuestionnaireVersion).filter_by(questionnaire_id=questionnaire_id, version=version)
+    )
+    if row is None:
+        raise LookupError(f"questionnaire {questionnaire_id} version {version} has not been loaded")
+    return _parse(row.source, questionnaire_id)

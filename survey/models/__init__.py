@@ -1,0 +1,28 @@
+"""The database models. Import them from here: `from survey.models import School, Wave`."""
+
+from .base import Base, utcnow
+from .pupil import Answer, ClassSession, PupilCode, Response, ResponseStatus, RosterEntry, SenStatus
+from .questionnaire import QuestionnaireVersion
+from .school import School
+from .staff import AuditEvent, Role, ScopeKind, User, user_school
+from .wave import Wave
+
+__all__ = [
+    "Answer",
+    "AuditEvent",
+    "Base",
+    "ClassSession",
+    "PupilCode",
+    "QuestionnaireVersion",
+    "Response",
+    "ResponseStatus",
+    "Role",
+    "RosterEntry",
+    "School",
+    "ScopeKind",
+    "SenStatus",
+    "User",
+    "Wave",
+    "user_school",
+    "utcnow",
+]

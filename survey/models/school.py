@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+
+class School(Base):
+    """A school or other setting, as in the national register (GIAS)."""
+
+    __tablename__ = "school"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    urn: Mapped[int] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    la_code: Mapped[str] = mapped_column(String(10), index=True)
+    la_name: Mapped[str] = mapped_column(String(100))
+    phase: Mapped[str] = mapped_column(String(60))
+    type: Mapped[str] = mapped_column(String(100))
+    trust: Mapped[str | None] = mapped_column(String(200), index=True)
+    # Shown to pupils on the thank-you page: who at school they can talk to.
+    trusted_adult_text: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"<School {self.urn} {self.name}>"

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, enum_column, utcnow
+from .school import School
+
+
+class Role(enum.StrEnum):
+    SCHOOL_LEAD = "school_lead"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+class ScopeKind(enum.StrEnum):
+    """What a user may see: named schools, a local authority, a trust, or the whole country."""
+
+    SCHOOLS = "schools"
+    LOCAL_AUTHORITY = "la"
+    TRUST = "trust"
+    NATIONAL = "national"
+
+
+user_school = Table(
+    "user_school",
+    Base.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("school_id", ForeignKey("school.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(Base):
+    """A member of staff: school lead, reviewer or admin. Pupils never have accounts."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role, 20))
+    scope_kind: Mapped[ScopeKind] = mapped_column(
+        enum_column(ScopeKind, 10)
+    )
+    # The local authority code or trust name, for those scopes.
+    scope_value: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    schools: Mapped[list[School]] = relationship(secondary=user_school)
+
+
+class AuditEvent(Base):
+    """Who did what to which data, when. Never holds pupil answers or codes."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    # "cli" for command-line actions, where there is no signed-in user.
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict | None] = mapped_column(JSON)
