@@ -28,8 +28,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if args.command == "check":
             counts = ", ".join(f"{s.id} {len(s.items)}" for s in questionnaire.scales)
-            print(f"{questionnaire.id} v{questionnaire.version}: ok — {len(questionnaire.sections)} sections, "
-                  f"{len(questionnaire.questions)} questions; scales: {counts}")
+            print(
+                f"{questionnaire.id} v{questionnaire.version}: ok — {len(questionnaire.sections)} sections, "
+                f"{len(questionnaire.questions)} questions; scales: {counts}"
+            )
         else:
             flagged = questionnaire.texts_for_review(args.language)
             print(f"{questionnaire.id}: {len(flagged)} texts flagged for '{args.language}' review")

@@ -31,7 +31,9 @@ class TextSpec(RootModel[dict[str, object]]):
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise ValueError("'review' must be a list of language codes")
             elif not isinstance(value, str):
-                raise ValueError(f"text for '{key}' must be a string (put text with a comma or colon in quotes)")
+                raise ValueError(
+                    f"text for '{key}' must be a string (put text with a comma or colon in quotes)"
+                )
             elif not value.strip():
                 raise ValueError(f"text for '{key}' is empty")
         return self

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, request, session
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-from . import config
+from . import config, security, templating
 from .extensions import babel, csrf, db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +42,7 @@ def init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
+    security.init_app(app)
 
 
 def init_jinja(app: Flask) -> None:
@@ -61,6 +62,7 @@ def init_jinja(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
+    templating.init_app(app)
 
     @app.context_processor
     def service() -> dict:

@@ -20,8 +20,16 @@ ACTOR = "cli"
 
 
 def register(app: Flask) -> None:
-    for command in (load_questionnaires, import_schools, create_wave, import_roster, issue_codes, create_user,
-                    demo, export_responses):
+    for command in (
+        load_questionnaires,
+        import_schools,
+        create_wave,
+        import_roster,
+        issue_codes,
+        create_user,
+        demo,
+        export_responses,
+    ):
         app.cli.add_command(command)
 
 
@@ -30,7 +38,9 @@ def _school(urn: int):
 
     school = by_urn(urn)
     if school is None:
-        raise click.BadParameter(f"no school with URN {urn}; import the schools register first", param_hint="--school")
+        raise click.BadParameter(
+            f"no school with URN {urn}; import the schools register first", param_hint="--school"
+        )
     return school
 
 
@@ -105,10 +115,20 @@ def create_wave(questionnaire_id, name, opens, closes, urn) -> None:
 
     school = _school(urn) if urn else None
     opens_at, closes_at = _date(opens), _date(closes, end_of_day=True)
-    wave = _commit_or_fail(lambda: run(name=name, questionnaire_id=questionnaire_id, opens_at=opens_at,
-                                       closes_at=closes_at, school=school, actor=ACTOR))
-    click.echo(f"wave {wave.id} created: {wave.name}, {wave.questionnaire_id} v{wave.questionnaire_version}, "
-               f"{opens_at:%d %b %Y} to {closes_at:%d %b %Y}")
+    wave = _commit_or_fail(
+        lambda: run(
+            name=name,
+            questionnaire_id=questionnaire_id,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            school=school,
+            actor=ACTOR,
+        )
+    )
+    click.echo(
+        f"wave {wave.id} created: {wave.name}, {wave.questionnaire_id} v{wave.questionnaire_version}, "
+        f"{opens_at:%d %b %Y} to {closes_at:%d %b %Y}"
+    )
 
 
 @click.command("import-roster")
@@ -133,7 +153,9 @@ def import_roster(wave_id, urn, file) -> None:
 @click.command("issue-codes")
 @click.option("--wave", "wave_id", type=int, required=True)
 @click.option("--school", "urn", type=int, required=True, help="URN")
-@click.option("--out", type=click.File("w", encoding="utf-8"), required=True, help="CSV to write, or - for the screen")
+@click.option(
+    "--out", type=click.File("w", encoding="utf-8"), required=True, help="CSV to write, or - for the screen"
+)
 @with_appcontext
 def issue_codes(wave_id, urn, out) -> None:
     """Issue a code to every pupil on the roster who has none, and write them to a CSV.
@@ -174,13 +196,26 @@ def create_user(email, role, urns, la_code, trust, password) -> None:
         scope, value = ScopeKind.TRUST, trust
     else:
         scope, value = ScopeKind.NATIONAL, None
-    user = _commit_or_fail(lambda: run(email=email, password=password, role=Role(role), scope_kind=scope,
-                                       scope_value=value, schools=schools, actor=ACTOR))
-    click.echo(f"user {user.email} created: {user.role.value}, scope {scope.value}{' ' + value if value else ''}")
+    user = _commit_or_fail(
+        lambda: run(
+            email=email,
+            password=password,
+            role=Role(role),
+            scope_kind=scope,
+            scope_value=value,
+            schools=schools,
+            actor=ACTOR,
+        )
+    )
+    click.echo(
+        f"user {user.email} created: {user.role.value}, scope {scope.value}{' ' + value if value else ''}"
+    )
 
 
 @click.command("demo")
-@click.option("--codes-out", type=click.File("w", encoding="utf-8"), help="also write the unused codes to a CSV")
+@click.option(
+    "--codes-out", type=click.File("w", encoding="utf-8"), help="also write the unused codes to a CSV"
+)
 @with_appcontext
 def demo(codes_out) -> None:
     """Load synthetic demo schools, rosters and responses (once), and print fresh pupil codes and logins."""
@@ -190,8 +225,10 @@ def demo(codes_out) -> None:
         click.echo("Demo data is already loaded.")
     else:
         counts = _commit_or_fail(demo_data.seed)
-        click.echo(f"Demo data loaded: {counts['schools']} schools, {counts['roster']} pupils on rosters, "
-                   f"{counts['responses']} complete responses ({counts['answers']} answers).")
+        click.echo(
+            f"Demo data loaded: {counts['schools']} schools, {counts['roster']} pupils on rosters, "
+            f"{counts['responses']} complete responses ({counts['answers']} answers)."
+        )
     issued = _commit_or_fail(demo_data.fresh_codes)
     click.echo("\nPupil codes to try (each works once; run `make demo` again for new ones):")
     for urn, questionnaire, code in issued:
@@ -206,10 +243,17 @@ def demo(codes_out) -> None:
 
 
 @click.command("export-responses")
-@click.option("--out", type=click.File("w", encoding="utf-8", lazy=True), required=True,
-              help="CSV to write (- for the screen)")
-@click.option("--text-out", type=click.File("w", encoding="utf-8", lazy=True),
-              help="separate CSV for free-text answers (left out unless given)")
+@click.option(
+    "--out",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    required=True,
+    help="CSV to write (- for the screen)",
+)
+@click.option(
+    "--text-out",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    help="separate CSV for free-text answers (left out unless given)",
+)
 @click.option("--wave", "wave_ids", type=int, multiple=True, help="only these waves (repeatable)")
 @click.option("--questionnaire", "questionnaire_id", help="only waves of this questionnaire")
 @with_appcontext
@@ -217,7 +261,14 @@ def export_responses(out, text_out, wave_ids, questionnaire_id) -> None:
     """Write every response as one CSV row (see docs/data-format.md)."""
     from .data.export import export_responses as run
 
-    count = _commit_or_fail(lambda: run(out, text_out=text_out, wave_ids=list(wave_ids) or None,
-                                        questionnaire_id=questionnaire_id, actor=ACTOR))
+    count = _commit_or_fail(
+        lambda: run(
+            out,
+            text_out=text_out,
+            wave_ids=list(wave_ids) or None,
+            questionnaire_id=questionnaire_id,
+            actor=ACTOR,
+        )
+    )
     click.echo(f"{count} responses exported", err=True)
     sys.stderr.flush()

@@ -1,6 +1,7 @@
 """Pupil codes: random, easy to type, never stored in the clear.
 
-A code is 10 characters from a 30-character alphabet without look-alikes (no O or 0, I or 1, L, U), shown as ABCDE-23456: log2(30**10) ≈ 49 bits, far beyond guessing under a rate limit.
+A code is 10 characters from a 30-character alphabet without look-alikes (no O or 0, I or 1, L, U),
+shown as ABCDE-23456: log2(30**10) ≈ 49 bits, far beyond guessing under a rate limit.
 """
 
 from __future__ import annotations

@@ -13,18 +13,29 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from questionnaires import Question, Questionnaire
 
 from . import codes
 from .data import audit
 from .data import questionnaires as loaded
+from .data.bulk import insert_rows
 from .data.users import create_user
 from .data.waves import issue_codes
 from .extensions import db
 from .models import (
-    Answer, PupilCode, Response, ResponseStatus, Role, RosterEntry, School, ScopeKind, SenStatus, User, Wave,
+    Answer,
+    PupilCode,
+    Response,
+    ResponseStatus,
+    Role,
+    RosterEntry,
+    School,
+    ScopeKind,
+    SenStatus,
+    User,
+    Wave,
     utcnow,
 )  # fmt: skip
 
@@ -34,6 +45,7 @@ LOCAL_AUTHORITIES = [("990", "Demoshire"), ("991", "Sampleton"), ("992", "Caer E
 SECONDARY_SIZES = (520, 640, 460)
 PRIMARY_SIZES = (210, 260, 180, 300)
 RESPONSE_RATE = 0.86
+TRUSTED_ADULT = "You can talk to any member of staff, or to Ms Patel in the pastoral office."
 FREE_TEXT = [
     "More clubs at lunchtime and somewhere quiet to go.",
     "Teachers listening when we say something is unfair.",
@@ -138,7 +150,9 @@ def _answer(rng, q: Questionnaire, question: Question, scale_latent, risk) -> di
     if question.type == "single" and question.scale:
         scale = q.scale(question.scale)
         value = _ordinal(scale_latent[scale.id] + rng.gauss(0, 0.6), values)
-        return {"value": int(scale.reverse_code(question.id, value)) if question.id in scale.reverse else value}
+        return {
+            "value": int(scale.reverse_code(question.id, value)) if question.id in scale.reverse else value
+        }
     if question.type == "single" and risk is not None:
         # Lost-learning items: the first option is "never" or "no"; more is worse.
         p = 1 / (1 + math.exp(-(risk - 1.6 - 0.4 * rng.random())))
@@ -166,8 +180,10 @@ def seed(seed: int = 2026) -> dict:
     """Create the demo schools, waves, rosters, responses and staff; returns counts."""
     rng = random.Random(seed)
     now = utcnow()
-    plans = [("national-secondary", SECONDARY_SIZES, "Secondary", "Academy converter"),
-             ("national-primary", PRIMARY_SIZES, "Primary", "Community school")]
+    plans = [
+        ("national-secondary", SECONDARY_SIZES, "Secondary", "Academy converter"),
+        ("national-primary", PRIMARY_SIZES, "Primary", "Community school"),
+    ]
     counts = {"schools": 0, "roster": 0, "responses": 0, "answers": 0}
     urn = DEMO_URN_START
     for questionnaire_id, sizes, phase, kind in plans:
@@ -175,17 +191,26 @@ def seed(seed: int = 2026) -> dict:
         if version is None:
             raise LookupError(f"load the questionnaires first ({questionnaire_id} is missing)")
         q = loaded.definition(questionnaire_id, version.version)
-        wave = Wave(name=f"Autumn 2026 ({q.audience})", questionnaire_id=q.id, questionnaire_version=q.version,
-                    opens_at=now - timedelta(days=21), closes_at=now + timedelta(days=60))
+        wave = Wave(
+            name=f"Autumn 2026 ({q.audience})",
+            questionnaire_id=q.id,
+            questionnaire_version=q.version,
+            opens_at=now - timedelta(days=21),
+            closes_at=now + timedelta(days=60),
+        )
         db.session.add(wave)
         db.session.flush()
         for la_code, la_name in LOCAL_AUTHORITIES:
             for i, size in enumerate(sizes):
                 school = School(
-                    urn=urn, name=f"{la_name} {['Park', 'Hill', 'Valley', 'Bridge'][i]} {phase} School",
-                    la_code=la_code, la_name=la_name, phase=phase, type=kind,
+                    urn=urn,
+                    name=f"{la_name} {['Park', 'Hill', 'Valley', 'Bridge'][i]} {phase} School",
+                    la_code=la_code,
+                    la_name=la_name,
+                    phase=phase,
+                    type=kind,
                     trust="Demo Learning Trust" if i % 2 == 0 else None,
-                    trusted_adult_text="You can talk to any member of staff, or to Ms Patel in the pastoral office.",
+                    trusted_adult_text=TRUSTED_ADULT,
                 )
                 urn += 1
                 db.session.add(school)
@@ -202,9 +227,17 @@ def _seed_school(rng, q: Questionnaire, wave: Wave, school: School, size: int, c
     pupils = [_pupil(rng, q.years, 4 if q.audience == "secondary" else 2) for _ in range(size)]
     entries = [
         RosterEntry(
-            wave_id=wave.id, school_id=school.id, pupil_reference=f"D{school.urn % 1000:03d}-{n:04d}",
-            year_group=p.year_group, gender=p.gender, ethnicity_major=p.ethnicity_major,
-            ethnicity_minor=p.ethnicity_minor, sen=SenStatus(p.sen), fsm=p.fsm, eal=p.eal, looked_after=p.looked_after,
+            wave_id=wave.id,
+            school_id=school.id,
+            pupil_reference=f"D{school.urn % 1000:03d}-{n:04d}",
+            year_group=p.year_group,
+            gender=p.gender,
+            ethnicity_major=p.ethnicity_major,
+            ethnicity_minor=p.ethnicity_minor,
+            sen=SenStatus(p.sen),
+            fsm=p.fsm,
+            eal=p.eal,
+            looked_after=p.looked_after,
             class_name=p.class_name,
         )
         for n, p in enumerate(pupils, start=1)
@@ -216,13 +249,21 @@ def _seed_school(rng, q: Questionnaire, wave: Wave, school: School, size: int, c
     for entry, pupil in zip(entries, pupils, strict=True):
         if rng.random() >= RESPONSE_RATE:
             continue  # left for real codes: these pupils have not started
-        code = PupilCode(code_hash=codes.hash_code(codes.generate()), wave_id=wave.id, school_id=school.id,
-                         roster_entry_id=entry.id)
+        code = PupilCode(
+            code_hash=codes.hash_code(codes.generate()),
+            wave_id=wave.id,
+            school_id=school.id,
+            roster_entry_id=entry.id,
+        )
         refused = rng.random() < 0.015
         started = wave.opens_at + timedelta(minutes=rng.randrange(0, 20 * 24 * 60))
         response = Response(
-            wave_id=wave.id, school_id=school.id, pupil_code=code, language="cy" if school.la_code == "992"
-            and rng.random() < 0.4 else "en", started_at=started, updated_at=started,
+            wave_id=wave.id,
+            school_id=school.id,
+            pupil_code=code,
+            language="cy" if school.la_code == "992" and rng.random() < 0.4 else "en",
+            started_at=started,
+            updated_at=started,
             status=ResponseStatus.REFUSED if refused else ResponseStatus.COMPLETE,
             completed_at=None if refused else started + timedelta(minutes=rng.randrange(8, 30)),
         )
@@ -230,13 +271,20 @@ def _seed_school(rng, q: Questionnaire, wave: Wave, school: School, size: int, c
         answered.append((response, None if refused else _answers(rng, q, pupil, school_effect)))
     db.session.flush()
     rows = [
-        {"response_id": response.id, "question_id": qid, "value": a.get("value"), "choices": a.get("choices"),
-         "text": a.get("text"), "prefer_not_to_say": a.get("prefer_not_to_say", False), "saved_at": response.updated_at}
-        for response, answers in answered if answers
+        {
+            "response_id": response.id,
+            "question_id": qid,
+            "value": a.get("value"),
+            "choices": a.get("choices"),
+            "text": a.get("text"),
+            "prefer_not_to_say": a.get("prefer_not_to_say", False),
+            "saved_at": response.updated_at,
+        }
+        for response, answers in answered
+        if answers
         for qid, a in answers.items()
     ]
-    if rows:
-        db.session.execute(insert(Answer), rows)
+    insert_rows(Answer.__table__, rows)
     counts["responses"] += sum(1 for _, answers in answered if answers)
     counts["answers"] += len(rows)
 
@@ -252,8 +300,15 @@ STAFF = [
 def _seed_staff() -> None:
     first = db.session.scalar(select(School).where(School.urn == DEMO_URN_START))
     for email, role, scope, value in STAFF:
-        create_user(email=email, password=DEMO_PASSWORD, role=role, scope_kind=scope, scope_value=value,
-                    schools=[first] if scope is ScopeKind.SCHOOLS else None, actor="cli")
+        create_user(
+            email=email,
+            password=DEMO_PASSWORD,
+            role=role,
+            scope_kind=scope,
+            scope_value=value,
+            schools=[first] if scope is ScopeKind.SCHOOLS else None,
+            actor="cli",
+        )
 
 
 def staff_logins() -> list[tuple[str, str, str]]:
@@ -271,11 +326,16 @@ def fresh_codes(per_questionnaire: int = 5) -> list[tuple[int, str, str]]:
     issued = []
     for wave in db.session.scalars(select(Wave).where(Wave.name.like("Autumn 2026 (%")).order_by(Wave.id)):
         school = db.session.scalar(
-            select(School).join(RosterEntry, RosterEntry.school_id == School.id)
-            .where(RosterEntry.wave_id == wave.id, School.urn >= DEMO_URN_START).order_by(School.urn).limit(1)
+            select(School)
+            .join(RosterEntry, RosterEntry.school_id == School.id)
+            .where(RosterEntry.wave_id == wave.id, School.urn >= DEMO_URN_START)
+            .order_by(School.urn)
+            .limit(1)
         )
-        unused = select(PupilCode.id).outerjoin(Response).where(
-            PupilCode.wave_id == wave.id, PupilCode.school_id == school.id, Response.id.is_(None)
+        unused = (
+            select(PupilCode.id)
+            .outerjoin(Response)
+            .where(PupilCode.wave_id == wave.id, PupilCode.school_id == school.id, Response.id.is_(None))
         )
         db.session.execute(delete(PupilCode).where(PupilCode.id.in_(unused)))
         for _entry, code in issue_codes(wave, school, actor="cli", limit=per_questionnaire):

@@ -22,7 +22,9 @@ class ImportProblems(ValueError):
         self.problems = problems
         shown = problems[:50]
         more = f"\n… and {len(problems) - 50} more problems" if len(problems) > 50 else ""
-        super().__init__(f"{source}: {len(problems)} problem(s), nothing was saved:\n" + "\n".join(shown) + more)
+        super().__init__(
+            f"{source}: {len(problems)} problem(s), nothing was saved:\n" + "\n".join(shown) + more
+        )
 
 
 @dataclass
@@ -77,7 +79,7 @@ def read_csv(stream: IO[bytes] | IO[str], required: Iterable[str]) -> Rows:
     return result
 
 
-def _flag(value: str) -> bool | None | str:
+def _flag(value: str) -> bool | str | None:
     lowered = value.lower()
     if lowered == "":
         return None
@@ -156,8 +158,11 @@ def read_roster(stream: IO, years: Iterable[int]) -> list[dict]:
         if re.fullmatch(r"(?:[Yy](?:ear)?\s*)?(\d{1,2})", row["year_group"]):
             entry["year_group"] = int(re.sub(r"\D", "", row["year_group"]))
             if entry["year_group"] not in allowed_years:
-                problem("year_group", f"{entry['year_group']} is not a year this questionnaire is for "
-                        f"({allowed_years[0]}–{allowed_years[-1]})")
+                problem(
+                    "year_group",
+                    f"{entry['year_group']} is not a year this questionnaire is for "
+                    f"({allowed_years[0]}–{allowed_years[-1]})",
+                )
         else:
             problem("year_group", f"{row['year_group']!r} is not a year group (a number such as 7)")
         gender = row["gender"].upper()
@@ -166,13 +171,18 @@ def read_roster(stream: IO, years: Iterable[int]) -> list[dict]:
         entry["gender"] = gender or None
         major, minor = row["ethnicity_major"].upper(), row["ethnicity_minor"].upper()
         if major and major not in reference.ETHNICITY_MAJOR:
-            problem("ethnicity_major", f"{row['ethnicity_major']!r} is not a DfE major ethnicity code "
-                    f"({', '.join(reference.ETHNICITY_MAJOR)})")
+            problem(
+                "ethnicity_major",
+                f"{row['ethnicity_major']!r} is not a DfE major ethnicity code "
+                f"({', '.join(reference.ETHNICITY_MAJOR)})",
+            )
         if minor:
             if minor not in reference.ETHNICITY_MINOR:
                 problem("ethnicity_minor", f"{row['ethnicity_minor']!r} is not a DfE minor ethnicity code")
             elif major and reference.ETHNICITY_MINOR[minor] != major:
-                problem("ethnicity_minor", f"{minor} belongs to {reference.ETHNICITY_MINOR[minor]}, not {major}")
+                problem(
+                    "ethnicity_minor", f"{minor} belongs to {reference.ETHNICITY_MINOR[minor]}, not {major}"
+                )
             major = major or reference.ETHNICITY_MINOR.get(minor, "")
         entry["ethnicity_major"], entry["ethnicity_minor"] = major or None, minor or None
         sen = row["sen"].strip()

@@ -101,7 +101,11 @@ def _empty_postgres(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        connection.execute(sa.text(f"TRUNCATE {', '.join(f'{chr(34)}{t}{chr(34)}' for t in tables)} RESTART IDENTITY CASCADE"))
+        connection.execute(
+            sa.text(
+                f"TRUNCATE {', '.join(f'{chr(34)}{t}{chr(34)}' for t in tables)} RESTART IDENTITY CASCADE"
+            )
+        )
     engine.dispose()
 
 

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from itertools import groupby
 from typing import IO
 
+from sqlalchemy import Row
+
 from questionnaires import Questionnaire
 
 from ..extensions import db
@@ -25,7 +27,7 @@ def _flag(value: bool | None) -> str:
     return "" if value is None else ("Y" if value else "N")
 
 
-def _answer_cell(answer: Answer) -> str:
+def _answer_cell(answer: Row) -> str:
     if answer.prefer_not_to_say:
         return ""
     if answer.choices is not None:
@@ -33,7 +35,7 @@ def _answer_cell(answer: Answer) -> str:
     return "" if answer.value is None else str(answer.value)
 
 
-def _profile_from_answers(questionnaire: Questionnaire, answers: dict[str, Answer]) -> dict[str, str]:
+def _profile_from_answers(questionnaire: Questionnaire, answers: dict[str, Row]) -> dict[str, str]:
     """In anonymous mode the pupil's own "About you" answers stand in for the roster."""
     profile: dict[str, str] = {}
     for question in questionnaire.questions:
@@ -62,38 +64,53 @@ def question_columns(definitions: list[Questionnaire]) -> list[str]:
 
 
 def export_responses(
-    out: IO[str], *, text_out: IO[str] | None = None, wave_ids: list[int] | None = None,
-    questionnaire_id: str | None = None, actor: str,
+    out: IO[str],
+    *,
+    text_out: IO[str] | None = None,
+    wave_ids: list[int] | None = None,
+    questionnaire_id: str | None = None,
+    actor: str,
 ) -> int:
     """Write one CSV row per response; free text goes only to `text_out`. Returns the row count."""
     waves = _waves(wave_ids, questionnaire_id)
     definitions = {
-        (w.questionnaire_id, w.questionnaire_version): loaded.definition(w.questionnaire_id, w.questionnaire_version)
+        (w.questionnaire_id, w.questionnaire_version): loaded.definition(
+            w.questionnaire_id, w.questionnaire_version
+        )
         for w in waves
     }
     ordered = sorted(definitions.values(), key=lambda d: (d.id, -d.version))
     columns = question_columns(ordered)
     writer = csv.DictWriter(out, fieldnames=PUPIL_COLUMNS + columns, extrasaction="ignore")
     writer.writeheader()
-    text_writer = csv.DictWriter(text_out, fieldnames=TEXT_COLUMNS) if text_out else None
+    text_writer = (
+        csv.DictWriter(text_out, fieldnames=TEXT_COLUMNS, extrasaction="ignore") if text_out else None
+    )
     if text_writer:
         text_writer.writeheader()
     count = 0
     for wave in waves:
         definition = definitions[(wave.questionnaire_id, wave.questionnaire_version)]
-        for response, urn, roster, answers in _responses(wave):
+        for response, answers in _responses(wave):
             base = {
-                "response_id": response.id, "wave_id": wave.id, "school_urn": urn,
-                "questionnaire": wave.questionnaire_id, "status": response.status.value,
+                "response_id": response.id,
+                "wave_id": wave.id,
+                "school_urn": response.urn,
+                "questionnaire": wave.questionnaire_id,
+                "status": response.status.value,
                 "language": response.language,
             }
             row = dict(base)
-            if roster is not None:
+            if response.roster_id is not None:
                 row.update(
-                    year_group=roster.year_group, gender=roster.gender or "",
-                    ethnicity_major=roster.ethnicity_major or "", ethnicity_minor=roster.ethnicity_minor or "",
-                    sen=roster.sen.value if roster.sen else "", fsm=_flag(roster.fsm), eal=_flag(roster.eal),
-                    looked_after=_flag(roster.looked_after),
+                    year_group=response.year_group,
+                    gender=response.gender or "",
+                    ethnicity_major=response.ethnicity_major or "",
+                    ethnicity_minor=response.ethnicity_minor or "",
+                    sen=response.sen.value if response.sen else "",
+                    fsm=_flag(response.fsm),
+                    eal=_flag(response.eal),
+                    looked_after=_flag(response.looked_after),
                 )
             else:
                 row.update(_profile_from_answers(definition, answers))
@@ -105,36 +122,65 @@ def export_responses(
                     row[question_id] = _answer_cell(answer)
             writer.writerow(row)
             count += 1
-    audit.record("export_responses", actor=actor, rows=count, waves=[w.id for w in waves],
-                 free_text=text_out is not None)
+    audit.record(
+        "export_responses",
+        actor=actor,
+        rows=count,
+        waves=[w.id for w in waves],
+        free_text=text_out is not None,
+    )
     return count
 
 
-def _responses(wave: Wave) -> Iterator[tuple[Response, int, RosterEntry | None, dict[str, Answer]]]:
-    """Responses of a wave with their answers, streamed in id order (two queries per wave)."""
+def _responses(wave: Wave) -> Iterator[tuple[Row, dict[str, Row]]]:
+    """Responses of a wave (with school URN and roster attributes) and their answers, in id order.
+
+    Two streamed queries of plain rows: building ORM objects for millions of answers is the slow part.
+    """
     responses = db.session.execute(
-        db.select(Response, School.urn, RosterEntry)
+        db.select(
+            Response.id,
+            Response.status,
+            Response.language,
+            School.urn,
+            RosterEntry.id.label("roster_id"),
+            RosterEntry.year_group,
+            RosterEntry.gender,
+            RosterEntry.ethnicity_major,
+            RosterEntry.ethnicity_minor,
+            RosterEntry.sen,
+            RosterEntry.fsm,
+            RosterEntry.eal,
+            RosterEntry.looked_after,
+        )
         .join(School, School.id == Response.school_id)
         .join(PupilCode, PupilCode.id == Response.pupil_code_id)
         .outerjoin(RosterEntry, RosterEntry.id == PupilCode.roster_entry_id)
         .where(Response.wave_id == wave.id)
         .order_by(Response.id)
-        .execution_options(yield_per=2000)
+        .execution_options(yield_per=5000)
     )
-    answers = db.session.scalars(
-        db.select(Answer)
+    answers = db.session.execute(
+        db.select(
+            Answer.response_id,
+            Answer.question_id,
+            Answer.value,
+            Answer.choices,
+            Answer.text,
+            Answer.prefer_not_to_say,
+        )
         .join(Response, Response.id == Answer.response_id)
         .where(Response.wave_id == wave.id)
         .order_by(Answer.response_id)
-        .execution_options(yield_per=20000)
+        .execution_options(yield_per=50000)
     )
     grouped = groupby(answers, key=lambda a: a.response_id)
     pending = next(grouped, None)
-    for response, urn, roster in responses:
-        own: dict[str, Answer] = {}
+    for response in responses:
+        own: dict[str, Row] = {}
         while pending is not None and pending[0] < response.id:
             pending = next(grouped, None)
         if pending is not None and pending[0] == response.id:
             own = {a.question_id: a for a in pending[1]}
             pending = next(grouped, None)
-        yield response, urn, roster, own
+        yield response, own

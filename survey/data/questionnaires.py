@@ -25,7 +25,9 @@ def register_shipped() -> list[tuple[QuestionnaireVersion, bool]]:
         source = path.read_text(encoding="utf-8")
         definition = questionnaires.loads(source, filename=path.name, expect_id=name)
         row = db.session.scalar(
-            db.select(QuestionnaireVersion).filter_by(questionnaire_id=definition.id, version=definition.version)
+            db.select(QuestionnaireVersion).filter_by(
+                questionnaire_id=definition.id, version=definition.version
+            )
         )
         if row is not None:
             if row.checksum != definition.checksum:

@@ -11,7 +11,10 @@ from . import audit
 def import_schools(stream: IO, *, actor: str) -> tuple[int, int]:
     """Add or update schools from a GIAS CSV; (added, updated). Raises ImportProblems, saving nothing."""
     rows = read_schools(stream)
-    existing = {s.urn: s for s in db.session.scalars(db.select(School).where(School.urn.in_([r["urn"] for r in rows])))}
+    existing = {
+        s.urn: s
+        for s in db.session.scalars(db.select(School).where(School.urn.in_([r["urn"] for r in rows])))
+    }
     added = updated = 0
     for row in rows:
         school = existing.get(row["urn"])

@@ -13,8 +13,14 @@ MIN_PASSWORD = 12
 
 
 def create_user(
-    *, email: str, password: str, role: Role, scope_kind: ScopeKind, scope_value: str | None = None,
-    schools: list[School] | None = None, actor: str,
+    *,
+    email: str,
+    password: str,
+    role: Role,
+    scope_kind: ScopeKind,
+    scope_value: str | None = None,
+    schools: list[School] | None = None,
+    actor: str,
 ) -> User:
     email = email.strip().lower()
     if not EMAIL.fullmatch(email):
@@ -30,10 +36,16 @@ def create_user(
     if scope_kind in (ScopeKind.LOCAL_AUTHORITY, ScopeKind.TRUST) and not scope_value:
         raise ValueError(f"a {scope_kind.value} scope needs its code or name")
     user = User(
-        email=email, password_hash=generate_password_hash(password), role=role,
-        scope_kind=scope_kind, scope_value=scope_value, schools=schools or [],
+        email=email,
+        password_hash=generate_password_hash(password),
+        role=role,
+        scope_kind=scope_kind,
+        scope_value=scope_value,
+        schools=schools or [],
     )
     db.session.add(user)
     db.session.flush()
-    audit.record("create_user", actor=actor, target=f"user:{user.id}", role=role.value, scope=scope_kind.value)
+    audit.record(
+        "create_user", actor=actor, target=f"user:{user.id}", role=role.value, scope=scope_kind.value
+    )
     return user

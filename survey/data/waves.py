@@ -14,8 +14,13 @@ from . import questionnaires as loaded
 
 
 def create_wave(
-    *, name: str, questionnaire_id: str, opens_at: datetime, closes_at: datetime,
-    school: School | None, actor: str,
+    *,
+    name: str,
+    questionnaire_id: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    school: School | None,
+    actor: str,
 ) -> Wave:
     version = loaded.latest(questionnaire_id)
     if version is None:
@@ -23,12 +28,18 @@ def create_wave(
     if closes_at <= opens_at:
         raise ValueError("the wave must close after it opens")
     wave = Wave(
-        name=name, questionnaire_id=questionnaire_id, questionnaire_version=version.version,
-        opens_at=opens_at, closes_at=closes_at, school=school,
+        name=name,
+        questionnaire_id=questionnaire_id,
+        questionnaire_version=version.version,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        school=school,
     )
     db.session.add(wave)
     db.session.flush()
-    audit.record("create_wave", actor=actor, target=f"wave:{wave.id}", school_urn=school.urn if school else None)
+    audit.record(
+        "create_wave", actor=actor, target=f"wave:{wave.id}", school_urn=school.urn if school else None
+    )
     return wave
 
 
@@ -52,32 +63,50 @@ def import_roster(wave: Wave, school: School, stream: IO, *, actor: str) -> tupl
             for key, value in row.items():
                 setattr(entry, key, value)
             updated += 1
-    audit.record("import_roster", actor=actor, target=f"wave:{wave.id}", school_urn=school.urn,
-                 added=added, updated=updated)
+    audit.record(
+        "import_roster",
+        actor=actor,
+        target=f"wave:{wave.id}",
+        school_urn=school.urn,
+        added=added,
+        updated=updated,
+    )
     return added, updated
 
 
-def issue_codes(wave: Wave, school: School, *, actor: str, limit: int | None = None) -> list[tuple[RosterEntry, str]]:
+def issue_codes(
+    wave: Wave, school: School, *, actor: str, limit: int | None = None
+) -> list[tuple[RosterEntry, str]]:
     """A new code for every roster entry that has none yet. The codes are returned once, never stored."""
     query = (
         db.select(RosterEntry)
         .outerjoin(PupilCode, PupilCode.roster_entry_id == RosterEntry.id)
         .where(RosterEntry.wave_id == wave.id, RosterEntry.school_id == school.id, PupilCode.id.is_(None))
-        .order_by(RosterEntry.class_name, RosterEntry.pupil_reference)
+        .order_by(RosterEntry.class_name.asc().nulls_last(), RosterEntry.pupil_reference)
         .limit(limit)
     )
     issued = []
     for entry in db.session.scalars(query):
         code = codes.generate()
         db.session.add(
-            PupilCode(code_hash=codes.hash_code(code), wave_id=wave.id, school_id=school.id, roster_entry_id=entry.id)
+            PupilCode(
+                code_hash=codes.hash_code(code),
+                wave_id=wave.id,
+                school_id=school.id,
+                roster_entry_id=entry.id,
+            )
         )
         issued.append((entry, code))
-    audit.record("issue_codes", actor=actor, target=f"wave:{wave.id}", school_urn=school.urn, count=len(issued))
+    audit.record(
+        "issue_codes", actor=actor, target=f"wave:{wave.id}", school_urn=school.urn, count=len(issued)
+    )
     return issued
 
 
 def roster_size(wave: Wave, school: School) -> int:
-    return db.session.scalar(
-        db.select(func.count()).select_from(RosterEntry).filter_by(wave_id=wave.id, school_id=school.id)
-    ) or 0
+    return (
+        db.session.scalar(
+            db.select(func.count()).select_from(RosterEntry).filter_by(wave_id=wave.id, school_id=school.id)
+        )
+        or 0
+    )

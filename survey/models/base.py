@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import enum
+from datetime import UTC, datetime
+from typing import ClassVar
 
 from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -41,10 +41,15 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime()}
+    type_annotation_map: ClassVar[dict] = {datetime: UTCDateTime()}
 
 
 def enum_column(kind: type[enum.Enum], length: int) -> Enum:
     """Store an enum by its value (e.g. "K"), checked in Python, as plain text on every database."""
-    return Enum(kind, native_enum=False, length=length, validate_strings=True,
-                values_callable=lambda members: [m.value for m in members])
+    return Enum(
+        kind,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )

@@ -123,7 +123,8 @@ class Answer(Base):
     response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"))
     question_id: Mapped[str] = mapped_column(String(40))
     value: Mapped[int | None]
-    choices: Mapped[list[int] | None] = mapped_column(JSON)
+    # none_as_null: a skipped choice is SQL NULL, not the JSON text "null" (cheaper to read back).
+    choices: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
     text: Mapped[str | None] = mapped_column(Text)
     prefer_not_to_say: Mapped[bool] = mapped_column(default=False)
     saved_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

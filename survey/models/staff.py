@@ -42,9 +42,7 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role, 20))
-    scope_kind: Mapped[ScopeKind] = mapped_column(
-        enum_column(ScopeKind, 10)
-    )
+    scope_kind: Mapped[ScopeKind] = mapped_column(enum_column(ScopeKind, 10))
     # The local authority code or trust name, for those scopes.
     scope_value: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)

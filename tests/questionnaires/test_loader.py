@@ -14,7 +14,13 @@ from questionnaires import QuestionnaireError
 MINIMAL = Path(__file__).parent / "minimal.yaml"
 NATIONAL = ["national-primary", "national-secondary"]
 DOMAIN_SCALES = {
-    "belonging", "trusted_adult", "being_heard", "fairness", "safety", "wellbeing", "learning_support",
+    "belonging",
+    "trusted_adult",
+    "being_heard",
+    "fairness",
+    "safety",
+    "wellbeing",
+    "learning_support",
     "identity_community",
 }
 
@@ -30,7 +36,7 @@ def test_national_questionnaire_covers_every_domain(name):
     assert q.version >= 1
     assert q.languages == ("en", "cy")
     assert q.audience == name.removeprefix("national-")
-    assert DOMAIN_SCALES <= set(q.scales.ids())
+    assert set(q.scales.ids()) >= DOMAIN_SCALES
     for scale in q.scales:
         assert len(scale.items) >= 4, scale.id
         assert 1 <= scale.min_answered <= len(scale.items)
@@ -118,46 +124,106 @@ def _question(data, s, q):
 
 
 BROKEN = [
-    ("unknown response set", lambda d: _question(d, 0, 1).update(response_set="agree6"),
-     "minimal.yaml: sections[0].questions[1].response_set: 'agree6' is not defined"),
-    ("duplicate question id", lambda d: _question(d, 1, 2).update(id="part"),
-     "minimal.yaml: sections[1].questions[2].id: 'part' is used more than once"),
-    ("duplicate section id", lambda d: d["sections"][1].update(id="first"),
-     "minimal.yaml: sections: id 'first' is used more than once"),
-    ("unknown scale item", lambda d: d["scales"][0]["items"].append("nothing"),
-     "minimal.yaml: scales[0].items[4]: 'nothing' is not defined"),
-    ("reverse item outside its scale", lambda d: d["scales"][0].update(reverse=["sent_out"]),
-     "minimal.yaml: scales[0].reverse[0]: 'sent_out' is not one of the scale's items"),
-    ("routing to a later question", lambda d: _question(d, 0, 0).update(show_if={"question": "sent_out", "any_of": [2]}),
-     "minimal.yaml: sections[0].questions[0].show_if.question: 'sent_out' comes later; routing may only point backwards"),
-    ("routing to nothing", lambda d: _question(d, 1, 1)["show_if"].update(question="ghost"),
-     "minimal.yaml: sections[1].questions[1].show_if.question: 'ghost' is not defined"),
-    ("routing on a value that is not an option", lambda d: _question(d, 1, 1)["show_if"].update(any_of=[7]),
-     "minimal.yaml: sections[1].questions[1].show_if.any_of: 7 is not an option of 'sent_out'"),
-    ("missing Welsh", lambda d: _question(d, 0, 2)["text"].pop("cy"),
-     "minimal.yaml: sections[0].questions[2].text: has no 'cy' text"),
-    ("missing Welsh option label", lambda d: d["response_sets"]["yes_no"]["options"][1]["label"].pop("cy"),
-     "minimal.yaml: response_sets.yes_no.options[1].label: has no 'cy' text"),
-    ("duplicate option value", lambda d: d["response_sets"]["agree4"]["options"][3].update(value=2),
-     "minimal.yaml: response_sets.agree4.options: value 2 is used more than once"),
-    ("unknown question type", lambda d: _question(d, 0, 0).update(type="slider"),
-     "minimal.yaml: sections[0].questions[0].type: 'slider' is not allowed; use 'single', 'multiple', 'text' or 'number'"),
-    ("unknown key", lambda d: _question(d, 0, 0).update(colour="red"),
-     "minimal.yaml: sections[0].questions[0].colour: is not a known key"),
-    ("missing question text", lambda d: _question(d, 0, 0).pop("text"),
-     "minimal.yaml: sections[0].questions[0].text: is required"),
-    ("scale with too few items", lambda d: d["scales"][0].update(items=["part", "liked"], reverse=[]),
-     "minimal.yaml: scales[0].items: needs at least 4 (has 2)"),
-    ("positive_at outside the range", lambda d: d["scales"][0].update(positive_at=9),
-     "minimal.yaml: scales[0].positive_at: 9.0 is outside 1–4"),
-    ("scale mixing response sets", lambda d: d["scales"][0]["items"].append("sent_out"),
-     "minimal.yaml: scales[0].items: items use different response sets (agree4, yes_no)"),
-    ("id that does not match the file", lambda d: d.update(id="other"),
-     "minimal.yaml: id: 'other' does not match the file name 'minimal.yaml'"),
-    ("version that is not a number", lambda d: d.update(version="one"),
-     "minimal.yaml: version: 'one' is not a whole number"),
-    ("review flag for an undeclared language", lambda d: d["title"].update(review=["fr"]),
-     "minimal.yaml: title.review: 'fr' is not one of the languages"),
+    (
+        "unknown response set",
+        lambda d: _question(d, 0, 1).update(response_set="agree6"),
+        "minimal.yaml: sections[0].questions[1].response_set: 'agree6' is not defined",
+    ),
+    (
+        "duplicate question id",
+        lambda d: _question(d, 1, 2).update(id="part"),
+        "minimal.yaml: sections[1].questions[2].id: 'part' is used more than once",
+    ),
+    (
+        "duplicate section id",
+        lambda d: d["sections"][1].update(id="first"),
+        "minimal.yaml: sections: id 'first' is used more than once",
+    ),
+    (
+        "unknown scale item",
+        lambda d: d["scales"][0]["items"].append("nothing"),
+        "minimal.yaml: scales[0].items[4]: 'nothing' is not defined",
+    ),
+    (
+        "reverse item outside its scale",
+        lambda d: d["scales"][0].update(reverse=["sent_out"]),
+        "minimal.yaml: scales[0].reverse[0]: 'sent_out' is not one of the scale's items",
+    ),
+    (
+        "routing to a later question",
+        lambda d: _question(d, 0, 0).update(show_if={"question": "sent_out", "any_of": [2]}),
+        "minimal.yaml: sections[0].questions[0].show_if.question: 'sent_out' comes later; routing may only point backwards",
+    ),
+    (
+        "routing to nothing",
+        lambda d: _question(d, 1, 1)["show_if"].update(question="ghost"),
+        "minimal.yaml: sections[1].questions[1].show_if.question: 'ghost' is not defined",
+    ),
+    (
+        "routing on a value that is not an option",
+        lambda d: _question(d, 1, 1)["show_if"].update(any_of=[7]),
+        "minimal.yaml: sections[1].questions[1].show_if.any_of: 7 is not an option of 'sent_out'",
+    ),
+    (
+        "missing Welsh",
+        lambda d: _question(d, 0, 2)["text"].pop("cy"),
+        "minimal.yaml: sections[0].questions[2].text: has no 'cy' text",
+    ),
+    (
+        "missing Welsh option label",
+        lambda d: d["response_sets"]["yes_no"]["options"][1]["label"].pop("cy"),
+        "minimal.yaml: response_sets.yes_no.options[1].label: has no 'cy' text",
+    ),
+    (
+        "duplicate option value",
+        lambda d: d["response_sets"]["agree4"]["options"][3].update(value=2),
+        "minimal.yaml: response_sets.agree4.options: value 2 is used more than once",
+    ),
+    (
+        "unknown question type",
+        lambda d: _question(d, 0, 0).update(type="slider"),
+        "minimal.yaml: sections[0].questions[0].type: 'slider' is not allowed; use 'single', 'multiple', 'text' or 'number'",
+    ),
+    (
+        "unknown key",
+        lambda d: _question(d, 0, 0).update(colour="red"),
+        "minimal.yaml: sections[0].questions[0].colour: is not a known key",
+    ),
+    (
+        "missing question text",
+        lambda d: _question(d, 0, 0).pop("text"),
+        "minimal.yaml: sections[0].questions[0].text: is required",
+    ),
+    (
+        "scale with too few items",
+        lambda d: d["scales"][0].update(items=["part", "liked"], reverse=[]),
+        "minimal.yaml: scales[0].items: needs at least 4 (has 2)",
+    ),
+    (
+        "positive_at outside the range",
+        lambda d: d["scales"][0].update(positive_at=9),
+        "minimal.yaml: scales[0].positive_at: 9.0 is outside 1–4",
+    ),
+    (
+        "scale mixing response sets",
+        lambda d: d["scales"][0]["items"].append("sent_out"),
+        "minimal.yaml: scales[0].items: items use different response sets (agree4, yes_no)",
+    ),
+    (
+        "id that does not match the file",
+        lambda d: d.update(id="other"),
+        "minimal.yaml: id: 'other' does not match the file name 'minimal.yaml'",
+    ),
+    (
+        "version that is not a number",
+        lambda d: d.update(version="one"),
+        "minimal.yaml: version: 'one' is not a whole number",
+    ),
+    (
+        "review flag for an undeclared language",
+        lambda d: d["title"].update(review=["fr"]),
+        "minimal.yaml: title.review: 'fr' is not one of the languages",
+    ),
 ]
 
 
@@ -182,7 +248,7 @@ def test_invalid_yaml_names_the_line(tmp_path):
 
 
 def test_unknown_name_lists_what_is_available():
-    with pytest.raises(FileNotFoundError, match="available: .*national-secondary"):
+    with pytest.raises(FileNotFoundError, match=r"available: .*national-secondary"):
         questionnaires.load("national-tertiary")
 
 
@@ -192,6 +258,10 @@ def test_check_command_reports_problems_with_exit_code(tmp_path, capsys):
     assert main(["check", str(MINIMAL)]) == 0
     assert "minimal v1: ok" in capsys.readouterr().out
     broken = tmp_path / "minimal.yaml"
-    broken.write_text(MINIMAL.read_text().replace("response_set: agree4, text: {en: I am liked", "response_set: agree9, text: {en: I am liked"))
+    broken.write_text(
+        MINIMAL.read_text().replace(
+            "response_set: agree4, text: {en: I am liked", "response_set: agree9, text: {en: I am liked"
+        )
+    )
     assert main(["check", str(broken)]) == 1
     assert "'agree9' is not defined" in capsys.readouterr().err

@@ -1,0 +1,77 @@
+"""`flask demo`: realistic synthetic data, loaded once, with fresh codes and logins printed each run.
+
+One test per database, as loading the demo takes a while.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import sqlalchemy as sa
+
+from survey import codes
+from survey.data.export import export_responses
+from survey.extensions import db
+from survey.models import PupilCode, Response, ResponseStatus, RosterEntry, School, User
+
+
+def test_demo_loads_once_and_prints_fresh_codes(loaded, runner, tmp_path):
+    first = runner.invoke(args=["demo", "--codes-out", str(tmp_path / "codes.csv")])
+    assert first.exit_code == 0, first.output
+    assert "Demo data loaded: 21 schools" in first.output
+    printed = re.findall(r"national-(?:primary|secondary)\s+([A-Z0-9]{5}-[A-Z0-9]{5})", first.output)
+    rows = list(csv.DictReader((tmp_path / "codes.csv").open()))
+    assert [r["code"] for r in rows] == printed
+    assert [r["questionnaire"] for r in rows] == ["national-secondary"] * 5 + ["national-primary"] * 5
+    for line in ("lead@demo.example", "reviewer@demo.example", "admin@demo.example"):
+        assert line in first.output
+
+    with loaded.app_context():
+        assert len({s.la_code for s in db.session.scalars(sa.select(School))}) >= 3
+        complete = db.session.scalar(
+            sa.select(sa.func.count()).where(Response.status == ResponseStatus.COMPLETE)
+        )
+        assert complete >= 5000
+        hashes = {codes.hash_code(code) for code in printed}
+        unused = db.session.scalars(sa.select(PupilCode).where(PupilCode.code_hash.in_(hashes)))
+        assert len([c for c in unused if c.response is None]) == 10
+        counts = (
+            db.session.scalar(sa.select(sa.func.count()).select_from(t))
+            for t in (School, RosterEntry, Response, User)
+        )
+        before = tuple(counts)
+
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0, second.output
+    assert "Demo data is already loaded." in second.output
+    again = set(re.findall(r"national-(?:primary|secondary)\s+([A-Z0-9]{5}-[A-Z0-9]{5})", second.output))
+    assert len(again) == 10 and not again & set(printed)
+    with loaded.app_context():
+        counts = (
+            db.session.scalar(sa.select(sa.func.count()).select_from(t))
+            for t in (School, RosterEntry, Response, User)
+        )
+        assert tuple(counts) == before
+        # The first run's unused codes were replaced, not added to.
+        assert db.session.scalar(sa.select(sa.func.count()).where(PupilCode.code_hash.in_(hashes))) == 0
+
+    # The synthetic answers carry the group differences the dashboards are meant to find.
+    out = io.StringIO()
+    with loaded.app_context():
+        export_responses(out, questionnaire_id="national-secondary", actor="test")
+        db.session.rollback()
+    rows = [r for r in csv.DictReader(io.StringIO(out.getvalue())) if r["status"] == "complete"]
+
+    def belonging(group):
+        values = [int(r["belong_part"]) for r in rows if group(r) and r["belong_part"]]
+        return sum(values) / len(values)
+
+    def sent_out(group):
+        chosen = [r for r in rows if group(r) and r["ll_sent_out"]]
+        return sum(r["ll_sent_out"] != "1" for r in chosen) / len(chosen)
+
+    assert belonging(lambda r: r["sen"] == "N") - belonging(lambda r: r["sen"] in ("K", "E")) > 0.1
+    assert belonging(lambda r: r["fsm"] == "N") - belonging(lambda r: r["fsm"] == "Y") > 0.05
+    assert sent_out(lambda r: r["sen"] in ("K", "E")) > 1.3 * sent_out(lambda r: r["sen"] == "N")
