@@ -14,7 +14,7 @@ Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_
 QuestionnaireId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 ProfileField = Literal["year_group", "gender", "ethnicity_major", "sen", "fsm", "eal", "looked_after"]
-Symbol = Literal["sad", "neutral", "happy", "cross", "tick", "question"]
+Symbol = Literal["sad", "neutral", "happy", "question", "cross", "tick"]
 
 
 class Strict(BaseModel):

@@ -1,6 +1,8 @@
 """Flask extensions, created once and bound to the app in `create_app`."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -12,3 +14,5 @@ db = SQLAlchemy(metadata=Base.metadata)
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
+# Limits are declared on the views that need them (code entry, sign-in); storage comes from config.
+limiter = Limiter(get_remote_address)

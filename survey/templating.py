@@ -34,6 +34,10 @@ def init_app(app: Flask) -> None:
     def language() -> dict:
         locale = get_locale()
         if locale is None:
-            return {"htmlLang": "en", "htmlDir": "ltr"}
+            return {"htmlLang": "en", "htmlDir": "ltr", "current_language": "en"}
         direction = "rtl" if locale.character_order == "right-to-left" else "ltr"
-        return {"htmlLang": str(locale).replace("_", "-"), "htmlDir": direction}
+        return {
+            "htmlLang": str(locale).replace("_", "-"),
+            "htmlDir": direction,
+            "current_language": locale.language,
+        }

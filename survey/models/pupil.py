@@ -103,6 +103,8 @@ class Response(Base):
         default=ResponseStatus.IN_PROGRESS,
     )
     language: Mapped[str] = mapped_column(String(3), default="en")
+    # How many section pages the pupil has saved, in order: where to resume.
+    progress: Mapped[int] = mapped_column(default=0, server_default="0")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None]

@@ -1,13 +1,306 @@
-"""Views of the pupil journey."""
+"""Views of the pupil journey: code, assent, one page per section, check answers, finish, hand over."""
 
 from __future__ import annotations
 
-from flask import render_template
+import re
+from functools import wraps
+from urllib.parse import urlsplit
 
-from . import bp
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_limiter.util import get_remote_address
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from questionnaires import Section
+
+from .. import codes
+from ..extensions import db, limiter
+from ..models import PupilCode, ResponseStatus, utcnow
+from . import bp, fields, journey, messages
+from . import session as pupil_session
+from .answers import PARSERS, BadInput, Given
 from .forms import CodeForm
 
+LANGUAGES = ("en", "cy")
+_INDENT = re.compile(rb"\n[ \t]+")
+MAX_PAGE_POST = 64 * 1024  # two 1,500-character answers in Welsh fit many times over
 
-@bp.get("/")
+
+def language() -> str:
+    locale = get_locale()
+    return locale.language if locale and locale.language in LANGUAGES else "en"
+
+
+@bp.after_request
+def never_cache(response):
+    # A shared device: Back after "Finish and hand over" must not show the last pupil's answers.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return _without_indentation(response)
+
+
+def _without_indentation(response):
+    """Drop template indentation: a section of radios is 15% smaller on slow school Wi-Fi."""
+    if response.mimetype == "text/html" and not response.direct_passthrough:
+        body = response.get_data()
+        if b"<textarea" not in body and b"<pre" not in body:  # there, whitespace is content
+            response.set_data(_INDENT.sub(b"\n", body))
+    return response
+
+
+@bp.before_request
+def check_session():
+    if request.content_length and request.content_length > MAX_PAGE_POST:
+        abort(413)
+    if pupil_session.timed_out():
+        pupil_session.end()
+        flash(str(messages.TIMED_OUT))
+        return redirect(url_for("pupil.start"))
+    pupil_session.touch()
+    return None
+
+
+def pupil_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        code_id = pupil_session.code_id()
+        pupil = journey.load_pupil(code_id) if code_id else None
+        if pupil is None:
+            flash(str(messages.SIGN_IN_FIRST))
+            return redirect(url_for("pupil.start"))
+        g.pupil = pupil
+        return view(pupil, *args, **kwargs)
+
+    return wrapper
+
+
+def _failed_code(response) -> bool:
+    return bool(g.get("code_failed"))
+
+
+@bp.route("/", methods=["GET", "POST"])
+@limiter.limit(
+    "10 per minute;40 per hour", key_func=pupil_session.client_id, methods=["POST"], deduct_when=_failed_code
+)
+@limiter.limit(
+    "300 per hour",
+    key_func=get_remote_address,
+    methods=["POST"],
+    deduct_when=_failed_code,
+    scope="code-entry-network",
+)
 def start():
-    return render_template("pupil/start.html", form=CodeForm())
+    pupil_session.client_id()
+    form = CodeForm()
+    if form.validate_on_submit():
+        code, problem = _find_code(form.code.data)
+        if problem is None:
+            pupil_session.begin(code.id)
+            if code.response is not None:
+                return redirect(_resume_url(journey.load_pupil(code.id)))
+            return redirect(url_for("pupil.before_you_start"))
+        form.code.errors.append(str(problem))
+    if form.errors:
+        g.code_failed = True
+    return render_template("pupil/start.html", form=form)
+
+
+def _find_code(typed: str):
+    if not codes.looks_like_a_code(typed):
+        return None, messages.CODE_FORMAT
+    code = db.session.scalar(select(PupilCode).filter_by(code_hash=codes.hash_code(typed)))
+    if code is None:
+        return None, messages.CODE_UNKNOWN
+    if code.response is not None and code.response.status != ResponseStatus.IN_PROGRESS:
+        return None, messages.CODE_USED
+    now = utcnow()
+    if now < code.wave.opens_at:
+        return None, messages.WAVE_NOT_OPEN
+    if now >= code.wave.closes_at:
+        return None, messages.WAVE_CLOSED
+    return code, None
+
+
+def _resume_url(pupil: journey.Pupil) -> str:
+    if pupil.response is None:
+        return url_for("pupil.before_you_start")
+    section = journey.resume_page(pupil, journey.routing_values(journey.saved_answers(pupil.response)))
+    return url_for("pupil.section", section_id=section.id) if section else url_for("pupil.check_answers")
+
+
+@bp.route("/before-you-start", methods=["GET", "POST"])
+@pupil_required
+def before_you_start(pupil: journey.Pupil):
+    agreed = pupil.response is not None
+    if agreed and not request.args.get("review"):
+        return redirect(_resume_url(pupil))
+    form = FlaskForm()
+    if form.validate_on_submit():
+        choice = request.form.get("choice")
+        if choice == "no" and not agreed:
+            journey.refuse(pupil, language())
+            return redirect(url_for("pupil.no_thanks"))
+        if choice != "yes":
+            abort(400)
+        journey.agree(pupil, language())
+        return redirect(_resume_url(pupil))
+    return render_template("pupil/before_you_start.html", form=form, pupil=pupil, agreed=agreed)
+
+
+@bp.get("/no-thanks")
+def no_thanks():
+    return render_template("pupil/no_thanks.html", form=FlaskForm())
+
+
+def _section_or_404(pupil: journey.Pupil, section_id: str) -> Section:
+    for section in journey.sections_for(pupil):
+        if section.id == section_id:
+            return section
+    abort(404)
+
+
+@bp.route("/section/<section_id>", methods=["GET", "POST"])
+@pupil_required
+def section(pupil: journey.Pupil, section_id: str):
+    if pupil.response is None:
+        return redirect(url_for("pupil.before_you_start"))
+    if pupil.response.status != ResponseStatus.IN_PROGRESS:
+        return redirect(url_for("pupil.finished"))
+    page = _section_or_404(pupil, section_id)
+    answers = journey.saved_answers(pupil.response)
+    values = journey.routing_values(answers)
+    pages = journey.route(pupil, values)
+    if page not in pages:
+        abort(400)  # routing does not ask this page, or a tampered address
+    # No skipping ahead: a page is open once every page before it has been saved.
+    resume = journey.resume_page(pupil, values)
+    if resume is not None and pages.index(page) > pages.index(resume):
+        return redirect(url_for("pupil.section", section_id=resume.id))
+
+    form = FlaskForm()
+    questions = journey.visible_questions(page, values)
+    errors: dict[str, str] = {}
+    raw: dict[str, object] = {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        known = {"csrf_token", "switch_language", "action"} | {q.id for q in page.questions}
+        if set(request.form) - known:
+            abort(400)
+        given: dict[str, Given] = {}
+        try:
+            for question in questions:
+                parsed = PARSERS[question.type](question, request.form)
+                raw[question.id] = parsed.raw
+                if parsed.error:
+                    errors[question.id] = parsed.error
+                elif parsed.answer is not None:
+                    given[question.id] = parsed.answer
+        except BadInput:
+            abort(400)
+        if not errors:
+            try:
+                values = journey.save_page(pupil, page, given, language())
+            except journey.AlreadyFinished:
+                return redirect(url_for("pupil.finished"))
+            switch = request.form.get("switch_language")
+            if switch in LANGUAGES:
+                pupil_session.set_language(switch)
+                return redirect(url_for("pupil.section", section_id=page.id))
+            if request.args.get("return") == "check":
+                return redirect(url_for("pupil.check_answers"))
+            following = journey.next_page(pupil, values, page)
+            return redirect(
+                url_for("pupil.section", section_id=following.id)
+                if following
+                else url_for("pupil.check_answers")
+            )
+    position = pages.index(page)
+    back = (
+        url_for("pupil.section", section_id=pages[position - 1].id)
+        if position
+        else url_for("pupil.before_you_start", review=1)
+    )
+    lang = language()
+    shown = fields.shown_values(questions, answers, raw)
+    built = [fields.field(q, shown.get(q.id), lang, errors.get(q.id), pupil.primary) for q in questions]
+    errors_list = [{"text": errors[q.id], "href": f"#{q.id}"} for q in questions if q.id in errors]
+    return render_template(
+        "pupil/section.html",
+        form=form,
+        pupil=pupil,
+        page=page,
+        fields=built,
+        errors=errors,
+        errors_list=errors_list,
+        number=position + 1,
+        total=len(pages),
+        back=back,
+        lang=lang,
+    )
+
+
+@bp.route("/check-your-answers", methods=["GET", "POST"])
+@pupil_required
+def check_answers(pupil: journey.Pupil):
+    if pupil.response is None:
+        return redirect(url_for("pupil.before_you_start"))
+    if pupil.response.status != ResponseStatus.IN_PROGRESS:
+        return redirect(url_for("pupil.finished"))
+    answers = journey.saved_answers(pupil.response)
+    values = journey.routing_values(answers)
+    resume = journey.resume_page(pupil, values)
+    if resume is not None:
+        return redirect(url_for("pupil.section", section_id=resume.id))
+    form = FlaskForm()
+    if form.validate_on_submit():
+        journey.finish(pupil, language())
+        return redirect(url_for("pupil.finished"))
+    pages = journey.route(pupil, values)
+    lang = language()
+    summary = [
+        (
+            page,
+            fields.summary_rows(
+                journey.visible_questions(page, values),
+                answers,
+                lang,
+                url_for("pupil.section", section_id=page.id, **{"return": "check"}),
+            ),
+        )
+        for page in pages
+    ]
+    back = url_for("pupil.section", section_id=pages[-1].id) if pages else url_for("pupil.start")
+    return render_template(
+        "pupil/check_answers.html", form=form, pupil=pupil, summary=summary, back=back, lang=lang
+    )
+
+
+@bp.get("/finished")
+@pupil_required
+def finished(pupil: journey.Pupil):
+    if pupil.response is None or pupil.response.status == ResponseStatus.IN_PROGRESS:
+        return redirect(_resume_url(pupil))
+    return render_template("pupil/finished.html", form=FlaskForm(), school=pupil.code.school)
+
+
+@bp.post("/hand-over")
+def hand_over():
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    pupil_session.end()
+    flash(str(messages.HANDED_OVER))
+    return redirect(url_for("pupil.start"))
+
+
+@bp.get("/language/<code>")
+def switch_language(code: str):
+    if code not in LANGUAGES:
+        abort(404)
+    pupil_session.set_language(code)
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
+        target = url_for("pupil.start")
+    return redirect(target)

@@ -1,0 +1,57 @@
+"""The pupil's signed-cookie session: which code is at the keyboard, and when they were last active.
+
+The app keeps no server-side session, so any instance can serve any pupil; "Finish and hand over"
+and the idle timeout clear the cookie so the next pupil on a shared device starts clean.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from flask import current_app, session
+
+KEY = "pupil"
+
+
+def begin(code_id: int) -> None:
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
+    session[KEY] = {"code": code_id, "seen": int(time.time())}
+
+
+def code_id() -> int | None:
+    data = session.get(KEY)
+    return data.get("code") if isinstance(data, dict) else None
+
+
+def timed_out() -> bool:
+    data = session.get(KEY)
+    if not isinstance(data, dict):
+        return False
+    limit = current_app.config["PUPIL_IDLE_TIMEOUT_MINUTES"] * 60
+    return time.time() - data.get("seen", 0) > limit
+
+
+def touch() -> None:
+    data = session.get(KEY)
+    if isinstance(data, dict):
+        data["seen"] = int(time.time())
+        session[KEY] = data
+
+
+def end() -> None:
+    session.clear()
+
+
+def client_id() -> str:
+    """A random id for this browser, so one pupil's typos do not use up the whole class's attempts."""
+    if "client" not in session:
+        session["client"] = secrets.token_urlsafe(12)
+    return session["client"]
+
+
+def set_language(code: str) -> None:
+    session["language"] = code
