@@ -216,3 +216,38 @@ def finish(pupil: Pupil, language: str) -> None:
 
 def question_ids(sections: Iterable[Section]) -> set[str]:
     return {q.id for s in sections for q in s.questions}
+
+
+@dataclass
+class PageInput:
+    given: dict[str, Given]
+    errors: dict[str, str]
+    raw: dict[str, object]
+    revealed: list[str]  # follow-up questions this post made visible but the pupil has not seen
+
+
+def read_page(section: Section, form, saved: Mapping[str, object]) -> PageInput:
+    """Parse a posted page in question order; a follow-up counts as asked if the answers above it,
+    as posted, ask it. Raises answers.BadInput for a post the page could not have sent."""
+    from .answers import PARSERS
+
+    before = {q.id for q in visible_questions(section, saved)}
+    values = dict(saved)
+    result = PageInput({}, {}, {}, [])
+    for question in section.questions:
+        if question.show_if is not None and not question.show_if.applies(values):
+            values.pop(question.id, None)
+            continue
+        if question.id not in before:
+            result.revealed.append(question.id)
+        parsed = PARSERS[question.type](question, form)
+        result.raw[question.id] = parsed.raw
+        if parsed.error:
+            result.errors[question.id] = parsed.error
+        elif parsed.answer is not None:
+            result.given[question.id] = parsed.answer
+        values.pop(question.id, None)
+        values.update(routing_values({question.id: parsed.answer} if parsed.answer else {}))
+    # A revealed follow-up the pupil already answered (their page showed it) needs no second look.
+    result.revealed = [qid for qid in result.revealed if qid not in result.given]
+    return result

@@ -19,7 +19,7 @@ from ..extensions import db, limiter
 from ..models import PupilCode, ResponseStatus, utcnow
 from . import bp, fields, journey, messages
 from . import session as pupil_session
-from .answers import PARSERS, BadInput, Given
+from .answers import BadInput
 from .forms import CodeForm
 
 LANGUAGES = ("en", "cy")
@@ -188,22 +188,24 @@ def section(pupil: journey.Pupil, section_id: str):
         known = {"csrf_token", "switch_language", "action"} | {q.id for q in page.questions}
         if set(request.form) - known:
             abort(400)
-        given: dict[str, Given] = {}
         try:
-            for question in questions:
-                parsed = PARSERS[question.type](question, request.form)
-                raw[question.id] = parsed.raw
-                if parsed.error:
-                    errors[question.id] = parsed.error
-                elif parsed.answer is not None:
-                    given[question.id] = parsed.answer
+            posted = journey.read_page(page, request.form, values)
         except BadInput:
             abort(400)
-        if not errors:
+        errors, raw = posted.errors, posted.raw
+        if errors:
+            # Show the questions the pupil's own answers just asked for, beside the errors.
+            values = {**values, **journey.routing_values(posted.given)}
+            questions = journey.visible_questions(page, values)
+        else:
             try:
-                values = journey.save_page(pupil, page, given, language())
+                values = journey.save_page(pupil, page, posted.given, language())
             except journey.AlreadyFinished:
                 return redirect(url_for("pupil.finished"))
+            if posted.revealed:
+                # An answer on this page asks a follow-up on this page: show it (no JavaScript needed).
+                target = url_for("pupil.section", section_id=page.id, **request.args)
+                return redirect(f"{target}#{posted.revealed[0]}")
             switch = request.form.get("switch_language")
             if switch in LANGUAGES:
                 pupil_session.set_language(switch)

@@ -1,0 +1,405 @@
+"""The pupil journey through the Flask test client, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from questionnaires import load
+from survey.data.export import export_responses
+from survey.extensions import db
+from survey.models import Answer, Response, ResponseStatus
+from survey.pupil import messages
+from tests.pages import check_page
+
+SECONDARY = load("national-secondary")
+PRIMARY = load("national-primary")
+BELONGING = [q.id for q in SECONDARY.sections["belonging"].questions]
+
+
+def answers(app) -> dict[str, tuple]:
+    with app.app_context():
+        rows = db.session.scalars(sa.select(Answer)).all()
+        return {a.question_id: (a.value, a.choices, a.text, a.prefer_not_to_say) for a in rows}
+
+
+def responses(app) -> list[tuple]:
+    with app.app_context():
+        return [(r.status, r.progress) for r in db.session.scalars(sa.select(Response))]
+
+
+def error_text(response) -> str:
+    page = check_page(response)
+    summary = page.select_one(".govuk-error-summary")
+    return summary.get_text(" ", strip=True) if summary else ""
+
+
+# Code entry -----------------------------------------------------------------------------------------
+
+
+def test_code_is_forgiving_about_case_spaces_and_hyphens(client, new_code):
+    code = new_code()
+    typed = " " + code.lower().replace("-", " ") + " "
+    response = client.post("/", data={"code": typed})
+    assert response.status_code == 302 and response.location == "/before-you-start"
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda new_code: "", messages.CODE_MISSING),
+        (lambda new_code: "ABC", messages.CODE_FORMAT),
+        (lambda new_code: "OOOOO-11111", messages.CODE_FORMAT),  # letters we never issue
+        (lambda new_code: "ABCDE-23456", messages.CODE_UNKNOWN),
+        (lambda new_code: new_code(opens=-30, closes=-1), messages.WAVE_CLOSED),
+        (lambda new_code: new_code(opens=2, closes=30), messages.WAVE_NOT_OPEN),
+    ],
+    ids=["empty", "malformed", "ambiguous", "unknown", "closed", "not-open"],
+)
+def test_wrong_codes_get_distinct_kind_messages(client, new_code, setup, message):
+    response = client.post("/", data={"code": setup(new_code)})
+    assert response.status_code == 200
+    assert str(message) in error_text(response)
+    assert check_page(response).title.string.startswith("Error:")
+
+
+def test_used_code_cannot_reopen_the_answers(client, pupil, app):
+    pupil.post("/section/belonging", data={"belong_part": "4"})
+    _finish(pupil)
+    pupil.post("/hand-over")
+    again = client.post("/", data={"code": pupil.code})
+    assert str(messages.CODE_USED) in error_text(again)
+    assert client.get("/check-your-answers").status_code == 302
+
+
+def test_guessing_is_rate_limited_but_a_class_sharing_a_network_is_not(app, new_code):
+    guesser = app.test_client()
+    for _ in range(10):
+        assert guesser.post("/", data={"code": "ABCDE-23456"}).status_code == 200
+    assert guesser.post("/", data={"code": "ABCDE-23456"}).status_code == 429
+    # Another pupil on the same school network still gets in.
+    classmate = app.test_client()
+    assert classmate.post("/", data={"code": new_code()}).status_code == 302
+
+
+def test_correct_codes_do_not_count_towards_the_limit(app, new_code):
+    for _ in range(12):
+        client = app.test_client()
+        assert client.post("/", data={"code": new_code()}).status_code == 302
+
+
+# Assent ---------------------------------------------------------------------------------------------
+
+
+def test_assent_page_tells_pupils_their_rights(client, new_code):
+    client.post("/", data={"code": new_code()})
+    page = check_page(client.get("/before-you-start")).get_text(" ", strip=True)
+    for words in (
+        "not a test",
+        "skip any question",
+        "stop at any time",
+        "groups of 10 or more",
+        "confidential, not secret",
+        "Yes, I want to take part",
+        "No thanks",
+    ):
+        assert words in page
+
+
+def test_no_thanks_records_a_refusal_and_ends_kindly(client, new_code, app):
+    code = new_code()
+    client.post("/", data={"code": code})
+    response = client.post("/before-you-start", data={"choice": "no"})
+    assert response.location == "/no-thanks"
+    page = check_page(client.get("/no-thanks")).get_text(" ", strip=True)
+    assert "That is fine" in page and "0800 1111" in page
+    assert responses(app) == [(ResponseStatus.REFUSED, 0)]
+    assert answers(app) == {}
+    assert str(messages.CODE_USED) in error_text(app.test_client().post("/", data={"code": code}))
+
+
+def test_pages_need_a_code(client):
+    response = client.get("/section/belonging")
+    assert response.status_code == 302 and response.location == "/"
+
+
+# Question pages -------------------------------------------------------------------------------------
+
+
+def test_section_page_is_generated_from_the_questionnaire(pupil):
+    page = check_page(pupil.get("/section/belonging"))
+    text = page.get_text(" ", strip=True)
+    assert "Section 1 of 10" in text  # About you is only for class sessions
+    assert page.h1.get_text(strip=True) == SECONDARY.sections["belonging"].title["en"]
+    for qid in BELONGING:
+        assert len(page.select(f'input[type=radio][name="{qid}"]')) == 5
+    assert page.select_one(".govuk-back-link")["href"].startswith("/before-you-start")
+    assert page.find("button", string=lambda s: s and "Save and continue" in s)
+
+
+def test_saving_a_page_is_idempotent(pupil, app):
+    data = {"belong_part": "4", "belong_accepted": "5"}
+    first = pupil.post("/section/belonging", data=data)
+    second = pupil.post("/section/belonging", data=data)  # a double click, or a retry
+    assert first.location == second.location == "/section/adults"
+    assert answers(app) == {"belong_part": (4, None, None, False), "belong_accepted": (5, None, None, False)}
+    assert responses(app) == [(ResponseStatus.IN_PROGRESS, 1)]
+
+
+def test_leaving_an_answer_blank_removes_it(pupil, app):
+    pupil.post("/section/belonging", data={"belong_part": "4", "belong_accepted": "5"})
+    pupil.post("/section/belonging", data={"belong_part": "2"})
+    assert answers(app) == {"belong_part": (2, None, None, False)}
+
+
+def test_prefer_not_to_say_and_multiple_choice(pupil, app):
+    for section in list(SECONDARY.sections)[:2]:
+        pupil.post(f"/section/{section.id}", data={})
+    why = SECONDARY.question("unfair_why")
+    pupil.post("/section/being_heard", data={})
+    pupil.post(
+        "/section/fairness",
+        data={"unfair_who": "3", "unfair_why": [str(why.options[0].value), str(why.options[2].value)]},
+    )
+    assert answers(app)["unfair_why"] == (None, [why.options[0].value, why.options[2].value], None, False)
+    pupil.post("/section/fairness", data={"unfair_who": "3", "unfair_why": "prefer-not-to-say"})
+    assert answers(app)["unfair_why"] == (None, None, None, True)
+    both = pupil.post("/section/fairness", data={"unfair_who": "3", "unfair_why": ["1", "prefer-not-to-say"]})
+    assert "Prefer not to say" in error_text(both)
+
+
+def test_routing_asks_follow_ups_only_when_they_apply_and_removes_stale_answers(pupil, app):
+    for section in ("belonging", "adults", "being_heard"):
+        pupil.post(f"/section/{section}", data={})
+    page = check_page(pupil.get("/section/fairness"))
+    assert not page.select('input[name="unfair_why"]')
+    pupil.post("/section/fairness", data={"unfair_who": "2"})
+    page = check_page(pupil.get("/section/fairness"))
+    assert page.select('input[name="unfair_why"]')
+    pupil.post("/section/fairness", data={"unfair_who": "2", "unfair_why": "1"})
+    assert "unfair_why" in answers(app)
+    pupil.post("/section/fairness", data={"unfair_who": "1"})  # never: the follow-up no longer applies
+    assert "unfair_why" not in answers(app)
+
+
+def test_resume_goes_to_the_first_unsaved_section_with_answers_shown(pupil, app):
+    pupil.post("/section/belonging", data={"belong_part": "4"})
+    pupil.post("/section/adults", data={})
+    elsewhere = app.test_client()  # the browser was closed; same code on another device
+    response = elsewhere.post("/", data={"code": pupil.code})
+    assert response.location == "/section/being_heard"
+    back = check_page(elsewhere.get("/section/belonging"))
+    assert back.select_one('input[name="belong_part"][value="4"]').has_attr("checked")
+
+
+def test_pupils_cannot_skip_ahead(pupil):
+    assert pupil.get("/section/safety").location == "/section/belonging"
+
+
+def test_text_is_capped_and_counted(pupil, app):
+    for section in SECONDARY.sections:
+        if section.id == "your_say":
+            break
+        pupil.post(f"/section/{section.id}", data={})
+    text_ids = [q.id for q in SECONDARY.sections["your_say"].questions]
+    page = check_page(pupil.get("/section/your_say"))
+    assert page.select_one(f"#{text_ids[0]}").find_parent(attrs={"data-module": "govuk-character-count"})
+    too_long = pupil.post("/section/your_say", data={text_ids[0]: "x" * 1501})
+    assert "must be 1,500 characters or fewer" in error_text(too_long)
+    assert "x" * 1501 in too_long.get_data(as_text=True)  # what they wrote is not thrown away
+    assert text_ids[0] not in answers(app)
+    pupil.post("/section/your_say", data={text_ids[0]: "  More clubs\x00 please\x07 "})
+    assert answers(app)[text_ids[0]] == (None, None, "More clubs please", False)
+
+
+def test_check_answers_then_finish(pupil, app):
+    pupil.post("/section/belonging", data={"belong_part": "4"})
+    for section in list(SECONDARY.sections)[1:]:
+        if section.only_in is None:
+            pupil.post(f"/section/{section.id}", data={})
+    page = check_page(pupil.get("/check-your-answers"))
+    text = page.get_text(" ", strip=True)
+    assert "Check your answers" in text and "Agree" in text and "Not answered" in text
+    change = page.select_one('a[href="/section/belonging?return=check"]')
+    assert change is not None
+    assert (
+        pupil.post("/section/belonging?return=check", data={"belong_part": "5"}).location
+        == "/check-your-answers"
+    )
+    assert pupil.post("/check-your-answers").location == "/finished"
+    finished = check_page(pupil.get("/finished")).get_text(" ", strip=True)
+    assert "0800 1111" in finished and "Talk to Mr Evans in room 4." in finished
+    assert responses(app)[0][0] == ResponseStatus.COMPLETE
+    # Finished answers can no longer be changed or read.
+    assert pupil.get("/section/belonging").location == "/finished"
+    assert pupil.post("/section/belonging", data={"belong_part": "1"}).location == "/finished"
+    assert answers(app)["belong_part"] == (5, None, None, False)
+
+
+def _finish(client):
+    for section in SECONDARY.sections:
+        if section.only_in is None:
+            client.post(f"/section/{section.id}", data={})
+    assert client.post("/check-your-answers").location == "/finished"
+
+
+def test_hand_over_clears_the_session_for_the_next_pupil(pupil, new_code, app):
+    pupil.post("/section/belonging", data={"belong_part": "4"})
+    _finish(pupil)
+    response = pupil.post("/hand-over")
+    assert response.location == "/"
+    assert str(messages.HANDED_OVER) in pupil.get("/").get_data(as_text=True)
+    assert pupil.get("/section/belonging").location == "/"
+    # The next pupil on the same device sees none of the first pupil's answers.
+    assert pupil.post("/", data={"code": new_code()}).status_code == 302
+    pupil.post("/before-you-start", data={"choice": "yes"})
+    page = check_page(pupil.get("/section/belonging"))
+    assert not page.select("input[checked]")
+
+
+def test_every_pupil_page_is_never_cached(pupil):
+    for url in ("/", "/before-you-start?review=1", "/section/belonging"):
+        assert pupil.get(url).headers["Cache-Control"] == "no-store"
+
+
+def test_idle_timeout_clears_the_session(pupil):
+    with pupil.session_transaction() as session:
+        session["pupil"] = {**session["pupil"], "seen": int(time.time()) - 21 * 60}
+    response = pupil.get("/section/belonging")
+    assert response.location == "/"
+    assert "nobody used it for a while" in pupil.get("/").get_data(as_text=True)
+    assert pupil.get("/section/belonging").location == "/"
+
+
+# Bad input ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"belong_part": "9"},  # not an option
+        {"belong_part": "four"},
+        {"belong_part": ["1", "2"]},  # two answers to a single question
+        {"belong_part": "prefer-not-to-say"},  # not offered for this question
+        {"belong_part": "4", "ghost_question": "1"},  # unknown field
+        {"belong_part": "4", "safe_lessons": "1"},  # a question from another page
+    ],
+    ids=["value", "not-a-number", "two-values", "prefer-not-offered", "unknown-id", "other-page"],
+)
+def test_tampered_posts_get_a_400_and_save_nothing(pupil, app, data):
+    pupil.post("/section/belonging", data={"belong_accepted": "3"})
+    response = pupil.post("/section/belonging", data=data)
+    assert response.status_code == 400
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert answers(app) == {"belong_accepted": (3, None, None, False)}
+
+
+def test_unknown_section_is_404_and_one_not_asked_is_400(pupil):
+    assert pupil.get("/section/nowhere").status_code == 404
+    # About you is only asked in anonymous class sessions; this pupil is on the roster.
+    assert pupil.get("/section/about_you").status_code == 404
+
+
+def test_oversized_post_is_refused(pupil, app):
+    response = pupil.post("/section/belonging", data={"belong_part": "4", "x": "y" * 100_000})
+    assert response.status_code == 413
+    assert answers(app) == {}
+
+
+def test_missing_csrf_token_is_refused(database_url, new_code):
+    from tests.conftest import make_app
+
+    strict = make_app(database_url, WTF_CSRF_ENABLED=True)
+    client = strict.test_client()
+    response = client.post("/", data={"code": new_code()})
+    assert response.status_code == 400
+
+
+# Languages and versions -----------------------------------------------------------------------------
+
+
+def test_language_switch_keeps_answers_and_sets_lang(pupil, app):
+    response = pupil.post("/section/belonging", data={"belong_part": "4", "switch_language": "cy"})
+    assert response.location == "/section/belonging"
+    page = check_page(pupil.get("/section/belonging"))
+    assert page.html["lang"] == "cy"
+    assert page.h1.get_text(strip=True) == SECONDARY.sections["belonging"].title["cy"]
+    assert page.select_one('input[name="belong_part"][value="4"]').has_attr("checked")
+    assert answers(app)["belong_part"] == (4, None, None, False)
+    english = pupil.get("/language/en?next=/section/belonging")
+    assert english.location == "/section/belonging"
+    assert check_page(pupil.get("/section/belonging")).html["lang"] == "en"
+    assert pupil.get("/language/en?next=https://evil.example/").location == "/"
+
+
+def test_primary_version_has_symbols_and_larger_targets(client, new_code):
+    client.post("/", data={"code": new_code("national-primary")})
+    client.post("/before-you-start", data={"choice": "yes"})
+    page = check_page(client.get(f"/section/{PRIMARY.sections[0].id}"))
+    assert "app-primary" in page.body["class"]
+    first = PRIMARY.sections[0].questions[0]
+    labels = page.select(f'label[for^="{first.id}"]')
+    assert [label.get_text(strip=True) for label in labels] == [o.label["en"] for o in first.options]
+    assert page.select(".app-symbol--happy[aria-hidden=true]")
+
+
+def test_anonymous_pupils_answer_about_you_and_it_reaches_the_export(client, new_code, app):
+    client.post("/", data={"code": new_code(anonymous=True)})
+    client.post("/before-you-start", data={"choice": "yes"})
+    about = SECONDARY.sections["about_you"]
+    year = next(q for q in about.questions if q.profile == "year_group")
+    for section in SECONDARY.sections:
+        data = {year.id: str(year.options[2].value)} if section.id == "about_you" else {}
+        if section.id == "belonging":
+            data = {"belong_part": "2"}
+        assert client.post(f"/section/{section.id}", data=data).status_code == 302
+    assert client.post("/check-your-answers").location == "/finished"
+    out = io.StringIO()
+    with app.app_context():
+        export_responses(out, actor="test")
+        db.session.rollback()
+    row = next(csv.DictReader(io.StringIO(out.getvalue())))
+    assert (row["status"], row["year_group"], row["belong_part"]) == ("complete", year.options[2].code, "2")
+
+
+def test_a_follow_up_on_the_same_page_is_shown_without_javascript(pupil, app):
+    for section in ("belonging", "adults", "being_heard"):
+        pupil.post(f"/section/{section}", data={})
+    response = pupil.post("/section/fairness", data={"unfair_who": "2"})
+    assert response.location == "/section/fairness#unfair_why"  # back to the page, at the new question
+    assert check_page(pupil.get("/section/fairness")).select('input[name="unfair_why"]')
+    assert (
+        pupil.post("/section/fairness", data={"unfair_who": "2", "unfair_why": "1"}).location
+        == "/section/safety"
+    )
+
+
+def test_simultaneous_double_submits_leave_one_set_of_answers(pupil, app):
+    import threading
+
+    with pupil.session_transaction() as session:
+        cookie = dict(session)
+    results = []
+
+    def submit(value):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session.update(cookie)
+        results.append(
+            client.post("/section/belonging", data={"belong_part": value, "belong_myself": "3"}).status_code
+        )
+
+    threads = [threading.Thread(target=submit, args=(v,)) for v in ("4", "4", "5", "5")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [302] * 4
+    saved = answers(app)
+    assert set(saved) == {"belong_part", "belong_myself"}
+    assert saved["belong_part"][0] in (4, 5)
+    assert responses(app) == [(ResponseStatus.IN_PROGRESS, 1)]
