@@ -31,4 +31,6 @@ def from_environment(instance_path: str) -> dict:
         # In memory by default (one process); set redis://… so many instances share one count.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        "CODE_ATTEMPTS_PER_CLIENT": os.environ.get("CODE_ATTEMPTS_PER_CLIENT", "10 per minute;40 per hour"),
+        "CODE_ATTEMPTS_PER_NETWORK": os.environ.get("CODE_ATTEMPTS_PER_NETWORK", "300 per hour"),
     }

@@ -6,7 +6,7 @@ import re
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
@@ -80,11 +80,17 @@ def _failed_code(response) -> bool:
 
 
 @bp.route("/", methods=["GET", "POST"])
+# Only wrong codes count. Per browser, so one pupil's typos do not lock out the class; per network
+# address, generously, because a whole school shares one.
 @limiter.limit(
-    "10 per minute;40 per hour", key_func=pupil_session.client_id, methods=["POST"], deduct_when=_failed_code
+    lambda: current_app.config["CODE_ATTEMPTS_PER_CLIENT"],
+    key_func=pupil_session.client_id,
+    methods=["POST"],
+    deduct_when=_failed_code,
+    scope="code-entry-client",
 )
 @limiter.limit(
-    "300 per hour",
+    lambda: current_app.config["CODE_ATTEMPTS_PER_NETWORK"],
     key_func=get_remote_address,
     methods=["POST"],
     deduct_when=_failed_code,
@@ -306,3 +312,9 @@ def switch_language(code: str):
     if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
         target = url_for("pupil.start")
     return redirect(target)
+
+
+@bp.get("/still-here")
+def still_here():
+    """The timeout warning's "I'm still here" button: `check_session` has already renewed the session."""
+    return ("", 204) if pupil_session.code_id() else ("", 401)

@@ -403,3 +403,26 @@ def test_simultaneous_double_submits_leave_one_set_of_answers(pupil, app):
     assert set(saved) == {"belong_part", "belong_myself"}
     assert saved["belong_part"][0] in (4, 5)
     assert responses(app) == [(ResponseStatus.IN_PROGRESS, 1)]
+
+
+def test_code_attempts_are_counted_across_instances_through_redis(database_url, new_code):
+    """Many app instances behind a load balancer share one count when RATELIMIT_STORAGE_URI is Redis."""
+    import os
+
+    import redis
+
+    from tests.conftest import make_app
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url).flushdb()  # database 15 is the tests' own
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"Redis is not reachable at {url}")
+        pytest.skip(f"Redis is not reachable at {url}")
+    config = {"RATELIMIT_STORAGE_URI": url, "CODE_ATTEMPTS_PER_NETWORK": "4 per hour"}
+    first, second = make_app(database_url, **config), make_app(database_url, **config)
+    for app in (first, second, first, second):
+        assert app.test_client().post("/", data={"code": "ABCDE-23456"}).status_code == 200
+    assert first.test_client().post("/", data={"code": "ABCDE-23456"}).status_code == 429
+    assert second.test_client().post("/", data={"code": new_code()}).status_code == 429
