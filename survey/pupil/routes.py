@@ -191,39 +191,12 @@ def section(pupil: journey.Pupil, section_id: str):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        known = {"csrf_token", "switch_language", "action"} | {q.id for q in page.questions}
-        if set(request.form) - known:
-            abort(400)
-        try:
-            posted = journey.read_page(page, request.form, values)
-        except BadInput:
-            abort(400)
+        posted = _read_post(page, values)
+        if not posted.errors:
+            return _save_and_move_on(pupil, page, posted)
         errors, raw = posted.errors, posted.raw
-        if errors:
-            # Show the questions the pupil's own answers just asked for, beside the errors.
-            values = {**values, **journey.routing_values(posted.given)}
-            questions = journey.visible_questions(page, values)
-        else:
-            try:
-                values = journey.save_page(pupil, page, posted.given, language())
-            except journey.AlreadyFinished:
-                return redirect(url_for("pupil.finished"))
-            if posted.revealed:
-                # An answer on this page asks a follow-up on this page: show it (no JavaScript needed).
-                target = url_for("pupil.section", section_id=page.id, **request.args)
-                return redirect(f"{target}#{posted.revealed[0]}")
-            switch = request.form.get("switch_language")
-            if switch in LANGUAGES:
-                pupil_session.set_language(switch)
-                return redirect(url_for("pupil.section", section_id=page.id))
-            if request.args.get("return") == "check":
-                return redirect(url_for("pupil.check_answers"))
-            following = journey.next_page(pupil, values, page)
-            return redirect(
-                url_for("pupil.section", section_id=following.id)
-                if following
-                else url_for("pupil.check_answers")
-            )
+        # Show the follow-ups the pupil's own answers just asked for, beside the errors.
+        questions = journey.visible_questions(page, {**values, **journey.routing_values(posted.given)})
     position = pages.index(page)
     back = (
         url_for("pupil.section", section_id=pages[position - 1].id)
@@ -247,6 +220,36 @@ def section(pupil: journey.Pupil, section_id: str):
         back=back,
         lang=lang,
     )
+
+
+def _read_post(page: Section, values) -> journey.PageInput:
+    known = {"csrf_token", "switch_language", "action"} | {q.id for q in page.questions}
+    if set(request.form) - known:
+        abort(400)
+    try:
+        return journey.read_page(page, request.form, values)
+    except BadInput:
+        abort(400)
+
+
+def _save_and_move_on(pupil: journey.Pupil, page: Section, posted: journey.PageInput):
+    try:
+        values = journey.save_page(pupil, page, posted.given, language())
+    except journey.AlreadyFinished:
+        return redirect(url_for("pupil.finished"))
+    switch = request.form.get("switch_language")
+    if switch in LANGUAGES:
+        pupil_session.set_language(switch)
+    if switch in LANGUAGES or posted.revealed:
+        # Same page again: in the other language, or to show a follow-up an answer here asked for.
+        target = url_for("pupil.section", section_id=page.id, **request.args)
+        return redirect(f"{target}#{posted.revealed[0]}" if posted.revealed else target)
+    if request.args.get("return") == "check":
+        return redirect(url_for("pupil.check_answers"))
+    following = journey.next_page(pupil, values, page)
+    if following is None:
+        return redirect(url_for("pupil.check_answers"))
+    return redirect(url_for("pupil.section", section_id=following.id))
 
 
 @bp.route("/check-your-answers", methods=["GET", "POST"])
