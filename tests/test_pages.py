@@ -86,9 +86,9 @@ def test_start_page_in_welsh(web):
     page = check_page(web.get("/"))
 
     assert page.html["lang"] == "cy"
-    assert text(page.h1) == "Dweud eich dweud am yr ysgol"
-    assert text(page.title) == "Dweud eich dweud am yr ysgol – Pupil Voice"
-    assert text(page.select_one("label[for=code]")) == "Rhowch eich cod"
+    assert text(page.h1) == "Dweud dy ddweud am yr ysgol"
+    assert text(page.title) == "Dweud dy ddweud am yr ysgol – Pupil Voice"
+    assert text(page.select_one("label[for=code]")) == "Rho dy god"
     assert text(page.select_one("main form button")) == "Dechrau"
     assert text(page.select_one(".govuk-skip-link")) == "Neidio i’r prif gynnwys"
 
