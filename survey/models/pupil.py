@@ -82,6 +82,9 @@ class PupilCode(Base):
         ForeignKey("class_session.id", ondelete="CASCADE"), index=True
     )
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When a pupil last handed the device over: cookies from before then no longer count, even if a
+    # late response puts one back in the browser.
+    session_ended_at: Mapped[datetime | None]
 
     wave: Mapped[Wave] = relationship()
     school: Mapped[School] = relationship()

@@ -202,6 +202,13 @@ def _prune(questionnaire: Questionnaire, response: Response) -> dict[str, object
     return values
 
 
+def end_session(code_id: int) -> None:
+    code = db.session.get(PupilCode, code_id)
+    if code is not None:
+        code.session_ended_at = utcnow()
+        db.session.commit()
+
+
 def finish(pupil: Pupil, language: str) -> None:
     assert pupil.response is not None
     try:

@@ -16,6 +16,7 @@ TIMED_OUT = _l(
     "Enter your code to carry on"
 )
 HANDED_OVER = _l("Done. This device is ready for the next person")
+SAVED_FOR_LATER = _l("Your answers are saved. To carry on later, enter your code again")
 
 TOO_LONG = _l("Your answer must be %(max)s characters or fewer. You have written %(count)s")
 NOT_A_NUMBER = _l("Enter a whole number, like 5")

@@ -66,6 +66,10 @@ def pupil_required(view):
     def wrapper(*args, **kwargs):
         code_id = pupil_session.code_id()
         pupil = journey.load_pupil(code_id) if code_id else None
+        ended = pupil.code.session_ended_at if pupil else None
+        if ended is not None and pupil_session.begun() < ended.timestamp():
+            pupil = None  # a cookie from before the device was handed over
+            pupil_session.end()
         if pupil is None:
             flash(str(messages.SIGN_IN_FIRST))
             return redirect(url_for("pupil.start"))
@@ -237,6 +241,10 @@ def _save_and_move_on(pupil: journey.Pupil, page: Section, posted: journey.PageI
         values = journey.save_page(pupil, page, posted.given, language())
     except journey.AlreadyFinished:
         return redirect(url_for("pupil.finished"))
+    if request.form.get("action") == "later":
+        _end_session()
+        flash(str(messages.SAVED_FOR_LATER))
+        return redirect(url_for("pupil.start"))
     switch = request.form.get("switch_language")
     if switch in LANGUAGES:
         pupil_session.set_language(switch)
@@ -300,9 +308,21 @@ def finished(pupil: journey.Pupil):
 def hand_over():
     if not FlaskForm().validate_on_submit():
         abort(400)
-    pupil_session.end()
+    _end_session()
     flash(str(messages.HANDED_OVER))
     return redirect(url_for("pupil.start"))
+
+
+def _end_session() -> None:
+    code_id = pupil_session.code_id()
+    if code_id is not None:
+        journey.end_session(code_id)
+    pupil_session.end()
+
+
+@bp.context_processor
+def signed_in() -> dict:
+    return {"pupil_signed_in": pupil_session.code_id() is not None}
 
 
 @bp.get("/language/<code>")

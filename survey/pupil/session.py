@@ -19,7 +19,13 @@ def begin(code_id: int) -> None:
     session.clear()
     if language:
         session["language"] = language
-    session[KEY] = {"code": code_id, "seen": int(time.time())}
+    now = time.time()
+    session[KEY] = {"code": code_id, "seen": int(now), "begun": now}
+
+
+def begun() -> float:
+    data = session.get(KEY)
+    return float(data.get("begun", 0)) if isinstance(data, dict) else 0.0
 
 
 def code_id() -> int | None:

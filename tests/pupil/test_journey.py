@@ -426,3 +426,24 @@ def test_code_attempts_are_counted_across_instances_through_redis(database_url, 
         assert app.test_client().post("/", data={"code": "ABCDE-23456"}).status_code == 200
     assert first.test_client().post("/", data={"code": "ABCDE-23456"}).status_code == 429
     assert second.test_client().post("/", data={"code": new_code()}).status_code == 429
+
+
+def test_an_old_session_cookie_does_not_come_back_after_hand_over(pupil):
+    pupil.post("/section/belonging", data={"belong_part": "4"})
+    with pupil.session_transaction() as session:
+        before = dict(session)  # e.g. a keep-alive answered just before "hand over"
+    _finish(pupil)
+    pupil.post("/hand-over")
+    with pupil.session_transaction() as session:
+        session.update(before)  # the late response puts the old cookie back
+    assert pupil.get("/finished").location == "/"
+    assert pupil.get("/section/belonging").location == "/"
+
+
+def test_save_and_come_back_later_ends_the_session_and_resumes(pupil, app):
+    response = pupil.post("/section/belonging", data={"belong_part": "4", "action": "later"})
+    assert response.location == "/"
+    assert str(messages.SAVED_FOR_LATER) in pupil.get("/").get_data(as_text=True)
+    assert pupil.get("/section/adults").location == "/"
+    assert answers(app)["belong_part"] == (4, None, None, False)
+    assert pupil.post("/", data={"code": pupil.code}).location == "/section/adults"
