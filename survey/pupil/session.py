@@ -49,7 +49,11 @@ def touch() -> None:
 
 
 def end() -> None:
+    """Forget the pupil; keep the device's language (a Welsh-medium class stays in Welsh)."""
+    language = session.get("language")
     session.clear()
+    if language:
+        session["language"] = language
 
 
 def client_id() -> str:
