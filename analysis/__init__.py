@@ -1,5 +1,42 @@
 """Statistics for the pupil voice survey on tidy pandas DataFrames.
 
 Imports only `questionnaires` from this project, never Flask or a database driver: it reads the
-export format described in `docs/data-format.md`.
+export format described in `docs/data-format.md`, so the same code serves one school's 200
+responses and the country's 9 million. One module per statistical idea; each function takes and
+returns DataFrames and checks its arguments with clear errors.
+
+>>> import analysis, questionnaires
+>>> q = questionnaires.load("national-secondary")
+>>> scored = analysis.score(responses, q)                        # doctest: +SKIP
+>>> analysis.aggregate(scored, ["school_urn", "fsm"], "belonging")  # doctest: +SKIP
 """
+
+from . import text
+from .aggregate import aggregate, wilson_interval
+from .disproportionality import at_least_once, disproportionality
+from .funnel import funnel
+from .gaps import gaps
+from .io import complete, read_responses, write_table
+from .reliability import reliability
+from .scores import score
+from .shrink import contextualise, shrink
+from .weights import design_effect, weights
+
+__all__ = [
+    "aggregate",
+    "at_least_once",
+    "complete",
+    "contextualise",
+    "design_effect",
+    "disproportionality",
+    "funnel",
+    "gaps",
+    "read_responses",
+    "reliability",
+    "score",
+    "shrink",
+    "text",
+    "weights",
+    "wilson_interval",
+    "write_table",
+]

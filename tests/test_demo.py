@@ -75,3 +75,17 @@ def test_demo_loads_once_and_prints_fresh_codes(loaded, runner, tmp_path):
     assert belonging(lambda r: r["sen"] == "N") - belonging(lambda r: r["sen"] in ("K", "E")) > 0.1
     assert belonging(lambda r: r["fsm"] == "N") - belonging(lambda r: r["fsm"] == "Y") > 0.05
     assert sent_out(lambda r: r["sen"] in ("K", "E")) > 1.3 * sent_out(lambda r: r["sen"] == "N")
+
+    # The analysis package reads the same export and finds the planted SEN gap, with no small cells.
+    import pandas as pd
+
+    import analysis
+    import questionnaires
+
+    scored = analysis.score(
+        pd.read_csv(io.StringIO(out.getvalue())), questionnaires.load("national-secondary")
+    )
+    table = analysis.aggregate(scored[scored["status"] == "complete"], ["school_urn", "sen"], "belonging")
+    assert (table.loc[~table["suppressed"], "n"] >= 10).all()
+    gaps = analysis.gaps(scored[scored["status"] == "complete"], "sen", "belonging", by=None, reference="N")
+    assert (gaps.set_index("sen").loc["K", "gap"]) < -0.1
