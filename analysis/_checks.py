@@ -19,7 +19,9 @@ def require_columns(data: pd.DataFrame, columns: Iterable[str], what: str = "the
     missing = [c for c in columns if c not in data.columns]
     if missing:
         listed = ", ".join(repr(c) for c in missing)
-        raise ValueError(f"{what} has no column {listed}" if len(missing) == 1 else f"{what} lacks columns {listed}")
+        raise ValueError(
+            f"{what} has no column {listed}" if len(missing) == 1 else f"{what} lacks columns {listed}"
+        )
 
 
 def require_scale(questionnaire: Questionnaire, scale: str) -> Scale:
