@@ -49,10 +49,11 @@ __all__ = [
 # Keyword lists. How a keyword matches:
 #   - whole words only, whatever the case: "rule" matches "Rule" and "RULE" but not "rules";
 #   - a keyword written in capitals matches only in capitals: "SEND" (the acronym), not "send";
-#   - a final "*" matches any ending: "detention*" matches "detention", "detentions";
-#   - a space matches any run of spaces; a hyphen also matches a space or nothing ("self-harm"
-#     matches "self harm" and "selfharm"); an apostrophe may be curly or left out ("don't" matches
-#     "dont" and "don’t").
+#   - "*" at the end of a word matches any ending: "detention*" matches "detention",
+#     "detentions"; "call* me names" matches "calling me names";
+#   - a space matches any run of spaces or hyphens ("name calling" matches "name-calling"); a
+#     hyphen also matches a space or nothing ("self-harm" matches "self harm" and "selfharm"); an
+#     apostrophe may be curly or left out ("don't" matches "dont" and "don’t").
 # Welsh keywords (marked cy) include the mutated forms pupils will write ("bwlio", "fwlio",
 # "mwlio"); like the questionnaire's Welsh they need checking by a fluent speaker.
 # ------------------------------------------------------------------------------------------------
@@ -81,9 +82,9 @@ THEMES: dict[str, tuple[str, ...]] = {
         "teg", "annheg", "rheol", "rheolau", "parch",
     ),
     "bullying": (
-        "bully", "bullies", "bullied", "bullying", "cyberbull*", "picked on", "pick on",
-        "picks on", "picking on", "name calling", "call me names", "called me names",
-        "calls me names", "tease", "teased", "teases", "teasing", "laugh at me", "laughed at",
+        "bully", "bullies", "bullied", "bullying", "cyberbull*", "pick* on me", "picked on",
+        "name calling", "call* me names", "call* us names", "call* me a", "calling names",
+        "tease", "teased", "teases", "teasing", "laugh at me", "laughed at",
         "laughing at me", "threat*", "fight", "fights", "fighting", "fought", "unsafe", "not safe",
         "safe", "safety", "harass*", "push me", "pushed me", "shoved",
         # cy: bullying (with mutations), bully, safe (with mutation), unsafe
@@ -341,21 +342,22 @@ def sentiment(texts: Iterable[object] | pd.Series | str) -> pd.DataFrame:
 
 def _keyword_pattern(keyword: str) -> str:
     keyword = _normalise(keyword.strip())
-    wildcard = keyword.endswith("*")
-    keyword = keyword.rstrip("*")
     parts = []
     for char in keyword:
         if char.isspace():
-            if not parts or parts[-1] != r"\s+":
-                parts.append(r"\s+")
+            if not parts or parts[-1] != r"[\s\-‐‑]+":
+                parts.append(r"[\s\-‐‑]+")
         elif char in "-‐‑":
             parts.append(r"[\s\-‐‑]?")
         elif char == "'":
             parts.append("'?")
+        elif char == "*":
+            parts.append(r"\w*")
         else:
             parts.append(re.escape(char))
-    body = "".join(parts) + (r"\w*" if wildcard else "")
-    if len(keyword) > 1 and keyword.isupper():
+    body = "".join(parts)
+    letters = keyword.replace("*", "")
+    if len(letters) > 1 and letters.isupper():
         body = f"(?-i:{body})"  # an acronym that is also a word ("SEND", "TA"): capitals only
     return rf"(?<!\w){body}(?!\w)"
 
@@ -402,8 +404,8 @@ def themes(
     lexicon : mapping of str to list of str, optional
         Theme name → keywords, replacing `THEMES` (default). Keyword syntax as in `THEMES`:
         whole words in any case (a keyword in capitals, like ``"SEND"``, only in capitals),
-        ``*`` at the end for any ending, a hyphen also matching a space or nothing, an
-        apostrophe optional.
+        ``*`` at the end of a word for any ending, a space also matching hyphens, a hyphen also
+        matching a space or nothing, an apostrophe optional.
 
     Returns
     -------

@@ -128,6 +128,9 @@ def test_sentiment_never_raises(texts):
         ("Mae'r rheolau yn annheg", "fairness"),
         ("I got bullied in year 7", "bullying"),
         ("They call me names", "bullying"),
+        ("Stop people calling me names about my family.", "bullying"),
+        ("there is a lot of name-calling", "bullying"),
+        ("they keep picking on me", "bullying"),
         ("Mae llawer o fwlio", "bullying"),  # soft mutation of bwlio
         ("Lessons are boring", "learning"),
         ("too much homework", "learning"),
