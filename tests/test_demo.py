@@ -82,10 +82,20 @@ def test_demo_loads_once_and_prints_fresh_codes(loaded, runner, tmp_path):
     import analysis
     import questionnaires
 
+    responses = pd.read_csv(io.StringIO(out.getvalue()))
     scored = analysis.score(
-        pd.read_csv(io.StringIO(out.getvalue())), questionnaires.load("national-secondary")
+        responses[responses["status"] == "complete"], questionnaires.load("national-secondary")
     )
-    table = analysis.aggregate(scored[scored["status"] == "complete"], ["school_urn", "sen"], "belonging")
+    belonging = scored["belonging"]
+    assert belonging.notna().mean() > 0.95 and belonging.dropna().between(1, 5).all()
+    assert 3 < belonging.mean() < 4.6
+    table = analysis.aggregate(scored, ["school_urn", "sen"], "belonging")
     assert (table.loc[~table["suppressed"], "n"] >= 10).all()
-    gaps = analysis.gaps(scored[scored["status"] == "complete"], "sen", "belonging", by=None, reference="N")
-    assert (gaps.set_index("sen").loc["K", "gap"]) < -0.1
+    gaps = analysis.gaps(scored, "sen", "belonging", by=None, reference="N")
+    assert gaps.set_index("sen").loc["K", "gap"] < -0.1
+    # Small ethnic groups are suppressed, and never alone in their school (no recovery by subtraction).
+    table = analysis.aggregate(scored, ["school_urn", "ethnicity_minor"], "belonging")
+    assert (table["n"].dropna() >= 10).all()
+    assert table["suppressed"].any() and not table["suppressed"].all()
+    suppressed_per_school = table.groupby("school_urn")["suppressed"].sum()
+    assert not (suppressed_per_school == 1).any()

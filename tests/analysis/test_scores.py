@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -231,36 +229,3 @@ def test_real_questionnaire_reverse_codes_its_negative_items():
     scored = score(responses, q)
     assert scored.loc[0, "belonging"] == 5.0
     assert scored.loc[0, "belonging_n_items"] == len(belonging.items)
-
-
-DEMO_EXPORT = os.environ.get("DEMO_EXPORT")
-
-
-@pytest.mark.skipif(
-    not DEMO_EXPORT,
-    reason="set DEMO_EXPORT to a demo export: flask --app survey export-responses --out demo.csv",
-)
-def test_demo_export():
-    from analysis.aggregate import aggregate
-
-    responses = pd.read_csv(DEMO_EXPORT)
-    complete = responses[(responses["status"] == "complete")]
-    secondary = complete[complete["questionnaire"] == "national-secondary"]
-    scored = score(secondary, questionnaires.load("national-secondary"))
-    belonging = scored["belonging"]
-    assert belonging.notna().mean() > 0.95
-    assert belonging.dropna().between(1, 5).all()
-    assert 3 < belonging.mean() < 4.6
-    assert 0.4 < belonging.std() < 1.6
-    # The demo plants lower belonging for pupils with SEN and on free school meals.
-    by_sen = scored.groupby("sen")["belonging"].mean()
-    assert by_sen["N"] - by_sen["K"] > 0.1
-    table = aggregate(scored, ["school_urn", "sen"], "belonging")
-    assert (table["n"].dropna() >= 10).all()
-    assert table["n"].sum() == belonging.notna().sum()  # the demo's secondary schools are large
-    # Small ethnic groups are suppressed, and never alone in their school.
-    table = aggregate(scored, ["school_urn", "ethnicity_minor"], "belonging")
-    assert (table["n"].dropna() >= 10).all()
-    assert table["suppressed"].any() and not table["suppressed"].all()
-    suppressed_per_school = table.groupby("school_urn")["suppressed"].sum()
-    assert suppressed_per_school.max() >= 2 and not (suppressed_per_school == 1).any()
