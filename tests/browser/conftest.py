@@ -22,12 +22,13 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import got_request_exception
-from werkzeug.serving import WSGIRequestHandler, make_server
+from flask import Flask, got_request_exception
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from survey import create_app
 from survey.data.waves import issue_codes
@@ -144,7 +145,7 @@ def watch(context, problems: list[str]) -> None:
 @pytest.fixture(autouse=True)
 def no_browser_or_server_problems(request, browser_problems: list[str]) -> Iterator[None]:
     """Fail a test whose pages had errors or whose requests raised an exception in the app."""
-    errors = request.getfixturevalue("server_errors") if "live_server" in request.fixturenames else []
+    errors = request.getfixturevalue("server_errors") if "server_errors" in request.fixturenames else []
     errors.clear()
     yield
     found = [*browser_problems, *(f"server exception: {e!r}" for e in errors)]
@@ -269,43 +270,78 @@ def server_errors() -> list[BaseException]:
     return []
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory, compiled_welsh, server_errors):
-    folder = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{folder / 'survey.db'}"
-    migrate(url)
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "TESTING": False,  # as in production: error pages, not tracebacks
-            "WTF_CSRF_ENABLED": True,  # real forms with real tokens
-            "SECRET_KEY": SECRET_KEY,
-            "CODE_HASH_KEY": "browser-test-code-key",
-            "SERVICE_NAME": "Pupil Voice",
-            "SERVICE_OWNER": "Your school and the national pupil voice team",
-            "PUPIL_IDLE_TIMEOUT_MINUTES": 20,
-            "SESSION_COOKIE_SECURE": False,
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
-    result = app.test_cli_runner().invoke(args=["load-questionnaires"])
-    assert result.exit_code == 0, result.output
-    got_request_exception.connect(lambda sender, exception, **extra: server_errors.append(exception), app)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+LIVE_CONFIG = {
+    "TESTING": False,  # as in production: error pages, not tracebacks
+    "WTF_CSRF_ENABLED": True,  # real forms with real tokens
+    "SECRET_KEY": SECRET_KEY,
+    "CODE_HASH_KEY": "browser-test-code-key",
+    "SERVICE_NAME": "Pupil Voice",
+    "SERVICE_OWNER": "Your school and the national pupil voice team",
+    "PUPIL_IDLE_TIMEOUT_MINUTES": 20,
+    "SESSION_COOKIE_SECURE": False,
+    "RATELIMIT_STORAGE_URI": "memory://",
+}
+
+
+class LiveServer(NamedTuple):
+    app: Flask
+    url: str
 
 
 @pytest.fixture(scope="session")
-def live_server(live_app) -> Iterator[str]:
-    """The app served on a free port of 127.0.0.1; yields its base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+def start_live_server(tmp_path_factory, compiled_welsh, server_errors) -> Iterator[Callable[..., LiveServer]]:
+    """start_live_server(**config) → the app (LIVE_CONFIG with `config` on top) on a fresh migrated
+    SQLite database with the questionnaires loaded, served on a free port of 127.0.0.1 until the
+    end of the session."""
+    started: list[tuple[LiveServer, BaseWSGIServer, threading.Thread]] = []
+
+    def start(**config) -> LiveServer:
+        folder = tmp_path_factory.mktemp("browser")
+        url = f"sqlite:///{folder / 'survey.db'}"
+        migrate(url)
+        app = create_app({**LIVE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **config})
+        result = app.test_cli_runner().invoke(args=["load-questionnaires"])
+        assert result.exit_code == 0, result.output
+        # weak=False: blinker holds receivers weakly, and a lambda would be collected at once.
+        got_request_exception.connect(
+            lambda sender, exception, **extra: server_errors.append(exception), app, weak=False
+        )
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+        thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+        thread.start()
+        live = LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+        started.append((live, server, thread))
+        return live
+
+    yield start
+    for live, server, thread in reversed(started):
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with live.app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def default_server(start_live_server) -> LiveServer:
+    return start_live_server()
+
+
+@pytest.fixture(scope="session")
+def live_app(default_server: LiveServer) -> Flask:
+    return default_server.app
+
+
+@pytest.fixture(scope="session")
+def live_server(default_server: LiveServer) -> str:
+    """The app served on a free port of 127.0.0.1: its base URL."""
+    return default_server.url
+
+
+@pytest.fixture(scope="session")
+def short_timeout_server(start_live_server) -> LiveServer:
+    """The app with a one-minute idle timeout and CSRF off (tests sign in with plain posts)."""
+    return start_live_server(PUPIL_IDLE_TIMEOUT_MINUTES=1, WTF_CSRF_ENABLED=False)
 
 
 def _run(app, *args: str) -> str:
@@ -343,7 +379,11 @@ def _roster(questionnaire_id: str, start: int, count: int) -> str:
 @pytest.fixture(scope="session")
 def new_code(live_app, live_server, tmp_path_factory) -> Callable[[str], str]:
     """new_code("national-secondary") → a fresh, unused code for an open wave of that questionnaire."""
-    folder = tmp_path_factory.mktemp("cli")
+    return code_maker(live_app, tmp_path_factory.mktemp("cli"))
+
+
+def code_maker(live_app: Flask, folder: Path) -> Callable[[str], str]:
+    """A new_code function for `live_app`: schools, waves and rosters go in through the CLI."""
     waves: dict[str, int] = {}
     rostered: dict[str, int] = {}
 

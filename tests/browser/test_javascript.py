@@ -1,7 +1,7 @@
 """The pupil journey's JavaScript enhancements in a real browser: read-aloud and the timeout warning.
 
-Debian's Chromium through Playwright (pytest-playwright's `playwright` fixture, our own browser),
-against the app served by werkzeug on a free local port with a one-minute idle timeout. Time in the
+Debian's Chromium through Playwright, against the app served by werkzeug on a free local port with a
+one-minute idle timeout (`short_timeout_server` in tests/browser/conftest.py). Time in the
 page runs on Playwright's fake clock; the server's session clock is moved forward where a test
 needs the server to have ended the session too.
 
@@ -13,36 +13,21 @@ Skipped when `chromium` is not on the PATH, except in CI (CI=true), where that f
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from survey import codes as pupil_codes
-from survey.data.waves import issue_codes
 from survey.extensions import db
-from survey.models import RosterEntry, School, Wave, utcnow
+from survey.models import PupilCode, Wave, utcnow
 from survey.pupil import session as pupil_session
-from tests.conftest import make_app, migrate
-from tests.pupil.conftest import _wave
+from tests.browser.conftest import LiveServer, code_maker
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT_MINUTES = 1  # the warning then comes at half-time, after 30 seconds
 SECOND = 1000  # page.clock works in milliseconds
 
@@ -77,103 +62,29 @@ SPOKEN = "() => window.__speech.spoken.map(({ text, lang }) => ({ text, lang }))
 OPTION_LABELS = ".govuk-radios__label, .govuk-checkboxes__label"
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
+# The app: tests/browser/conftest.py's, with a one-minute idle timeout -------------------------------
 
 
-# The app ---------------------------------------------------------------------------------------------
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code="-", size="-") -> None:
-        if str(code)[:1] in ("4", "5"):
-            super().log_request(code, size)
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict, short_timeout_server: LiveServer) -> dict:
+    return {**browser_context_args, "base_url": short_timeout_server.url}
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    executable = shutil.which("chromium")
-    if executable is None:
-        message = "Debian's chromium is not on the PATH"
-        if _in_ci():
-            pytest.fail(f"{message} (CI must run the browser tests)", pytrace=False)
-        pytest.skip(f"{message} — skipping the JavaScript tests")
-    return executable
-
-
-@pytest.fixture(scope="module")
-def live_app(tmp_path_factory, chromium):
-    url = f"sqlite:///{tmp_path_factory.mktemp('javascript') / 'survey.db'}"
-    migrate(url)
-    app = make_app(
-        url,
-        PUPIL_IDLE_TIMEOUT_MINUTES=TIMEOUT_MINUTES,
-        SESSION_COOKIE_SECURE=False,
-        RATELIMIT_STORAGE_URI="memory://",
-    )
-    result = app.test_cli_runner().invoke(args=["load-questionnaires"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        school = School(
-            urn=100001,
-            name="Hillside Academy",
-            la_code="201",
-            la_name="Northshire",
-            phase="All-through",
-            type="Academy",
-            trusted_adult_text="Talk to Mr Evans in room 4.",
-        )
-        db.session.add(school)
-        db.session.flush()
-        app.config["TEST_WAVES"] = {
-            questionnaire: _wave(questionnaire, school.id)
-            for questionnaire in ("national-secondary", "national-primary")
-        }
-        app.config["TEST_SCHOOL"] = school.id
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def live_server(live_app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, live_app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="javascript-live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-
-
-@pytest.fixture
-def new_code(live_app):
-    """new_code("national-primary") → a fresh code for a pupil on the roster (as tests/pupil does)."""
+def new_code(short_timeout_server: LiveServer, tmp_path_factory) -> Callable[[str], str]:
+    """new_code("national-primary") → a fresh code for a pupil on the roster of an open wave."""
+    app = short_timeout_server.app
+    make_code = code_maker(app, tmp_path_factory.mktemp("javascript"))
 
     def make(questionnaire_id: str = "national-secondary") -> str:
-        with live_app.app_context():
-            wave_id = live_app.config["TEST_WAVES"][questionnaire_id]
-            wave = db.session.get(Wave, wave_id)
-            school = db.session.get(School, live_app.config["TEST_SCHOOL"])
-            n = db.session.scalar(sa.select(sa.func.count()).select_from(RosterEntry)) + 1
-            year = 8 if questionnaire_id == "national-secondary" else 4
-            db.session.add(
-                RosterEntry(
-                    wave_id=wave_id,
-                    school_id=school.id,
-                    pupil_reference=f"J{n:04d}",
-                    year_group=year,
-                    gender="F",
-                    class_name=f"{year}A",
-                )
+        code = make_code(questionnaire_id)
+        assert pupil_codes.looks_like_a_code(code)
+        with app.app_context():
+            wave = db.session.scalar(
+                sa.select(Wave).join(PupilCode).filter(PupilCode.code_hash == pupil_codes.hash_code(code))
             )
-            db.session.flush()
-            ((_, code),) = issue_codes(wave, school, actor="test", limit=1)
-            db.session.commit()
-            assert pupil_codes.looks_like_a_code(code)
             assert wave.opens_at < utcnow() < wave.closes_at
-            return code
+        return code
 
     return make
 
@@ -195,52 +106,20 @@ def server_clock(monkeypatch) -> ServerClock:
     return clock
 
 
-# The browser -----------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def js_browser(playwright, chromium):
-    browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
+# The browser: tests/browser/conftest.py's, watched for errors ----------------------------------------
 
 
 @pytest.fixture
-def problems() -> Iterator[list[str]]:
-    found: list[str] = []
-    yield found
-    assert not found, "problems in the browser:\n" + "\n".join(found)
-
-
-@pytest.fixture
-def new_context(js_browser, live_server, problems):
+def new_context(new_context):
     """new_context(speech=True, javascript=True) → a watched browser context on the live server."""
-    contexts = []
 
     def make(*, speech: bool = True, javascript: bool = True):
-        context = js_browser.new_context(base_url=live_server, java_script_enabled=javascript)
+        context = new_context(java_script_enabled=javascript)
         context.add_init_script(CSP_WATCH)
         context.add_init_script(SPEECH_STUB if speech else NO_SPEECH)
-
-        def on_console(message) -> None:
-            if message.type == "error":
-                problems.append(
-                    f"console error on {message.page.url if message.page else '?'}: {message.text}"
-                )
-
-        def on_response(response) -> None:
-            if response.status >= 400:
-                problems.append(f"{response.status} for {response.request.method} {response.url}")
-
-        context.on("console", on_console)
-        context.on("weberror", lambda error: problems.append(f"JavaScript error: {error.error}"))
-        context.on("response", on_response)
-        contexts.append(context)
         return context
 
-    yield make
-    for context in contexts:
-        context.close()
+    return make
 
 
 def sign_in(context, code: str) -> None:
