@@ -1,0 +1,884 @@
+"""Load benchmark of the pupil journey: many pupils at once, on gunicorn and PostgreSQL, against bare Flask.
+
+Run it from the repository root (it prints figures; it is not a test):
+
+    .venv/bin/pip install -e '.[dev]'     # gunicorn and aiohttp
+    .venv/bin/python bench/pupil_load.py --pupils 300
+    .venv/bin/python bench/pupil_load.py --pupils 300 --think 5    # pupils who read before answering
+
+What it does, all on 127.0.0.1:
+
+1. Makes a PostgreSQL schema `bench_<pid>` in the database of `--database-url` (default the test
+   database, `postgresql+psycopg://postgres@127.0.0.1:5432/test`), and with the app's own command
+   line runs the migrations, loads the questionnaires and the demo data, creates a
+   national-secondary wave for the demo school 990001 (open today for 30 days), imports a synthetic
+   roster of N pupils (years 7–13) and issues them N fresh codes.
+2. Serves `survey:create_app()` with gunicorn on a free port: one worker config for both apps,
+   by default `--worker-class gthread --workers 2 --threads 4 --keep-alive 5` (2 CPUs here).
+3. Runs N simulated pupils at once with aiohttp, each with its own cookie jar, through the whole
+   journey by reading the HTML: start page and code, "before you start" (choice=yes), every section
+   page (a random value for each radio group, 0–2 boxes per checkbox group, text areas mostly empty),
+   check your answers, finished. `--think S` waits a random 0–2S seconds before each form is sent
+   (and staggers the starts); the default 0 is a throughput run where every pupil always has a
+   request in flight, so its latencies are mostly queueing (N in flight ÷ throughput).
+4. Serves bench/bare_app.py (a bare Flask "GET a page, POST a form, redirect" app) on the same
+   gunicorn config and drives the same number of pupils through as many GET + POST + redirect cycles
+   as a pupil posted section pages, then prints the figures beside the targets: answer-post
+   throughput at least 40% of bare Flask's POST throughput, answer-post p95 under 100 ms at 300
+   pupils, and no question page over 15 KB of HTML (KB = 1,024 bytes; bytes are printed too).
+5. Stops gunicorn and drops the schema, also on failure or Ctrl+C.
+
+`--timeout` (default 300 s) bounds each setup command and each of the two load phases; pupils still
+running then are stopped and counted as errors. A throughput run of 300 pupils takes about 4 minutes
+here (30 s of setup, 3 minutes of journeys, 15 s of bare Flask).
+
+The load client runs on the same machine as the server, so part of the CPU goes to it; the CPU
+seconds of gunicorn, PostgreSQL, the client and anything else (read from /proc) are printed so this
+can be judged, with the server-side CPU a request, which does not depend on the client.
+Exit status: 0 if every pupil finished with no errors, 1 otherwise, 2 if the setup failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import math
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+import psycopg
+from sqlalchemy.engine import make_url
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+HOST = "127.0.0.1"
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+QUESTIONNAIRE = "national-secondary"
+SCHOOL_URN = 990001
+YEARS = range(7, 14)
+ETHNICITIES = [("WHIT", "WBRI"), ("WHIT", "WOTH"), ("ASIA", "APKN"), ("BLAC", "BAFR"), ("MIXD", "MWBC")]
+SHORT_TEXTS = ["More clubs at lunchtime.", "Somewhere quiet to go.", "Teachers who listen."]
+MAX_PAGES = 60  # a pupil who has seen this many section pages is going round in circles
+TARGET_RATIO, TARGET_P95_MS, TARGET_PAGE_KB = 0.40, 100.0, 15.0
+ROSTER_COLUMNS = ["pupil_reference", "year_group", "gender", "ethnicity_major", "ethnicity_minor", "sen"]
+ROSTER_COLUMNS += ["fsm", "eal", "looked_after", "class"]
+PREFER_NOT_TO_SAY = "prefer-not-to-say"
+SECTION_PATH = re.compile(r"^/section/[^/?#]+")
+
+
+# -- reading forms -------------------------------------------------------------------------------
+
+
+@dataclass
+class Control:
+    kind: str  # input type ("text", "radio", "hidden", "submit"...), "textarea", "select" or "button"
+    name: str
+    value: str = ""
+    checked: bool = False
+    options: list[str] = field(default_factory=list)
+    exclusive: bool = False  # a "none of these" box that must be ticked alone
+
+
+@dataclass
+class Form:
+    action: str
+    method: str
+    controls: list[Control] = field(default_factory=list)
+
+    def buttons(self) -> list[Control]:
+        return [c for c in self.controls if c.kind in ("submit", "button", "image")]
+
+    def fields(self, kind: str) -> list[Control]:
+        return [c for c in self.controls if c.kind == kind and c.name]
+
+
+class FormParser(HTMLParser):
+    """Every <form> on a page with its named controls; tolerant of missing end tags and odd markup."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[Form] = []
+        self._form: Form | None = None
+        self._text: Control | None = None  # the textarea or option whose text is being read
+        self._select: Control | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self._form = Form(action=a.get("action", ""), method=a.get("method", "get").lower())
+            self.forms.append(self._form)
+        elif self._form is None:
+            return
+        elif tag == "input":
+            kind = a.get("type", "text").lower()
+            default = "on" if kind in ("radio", "checkbox") else ""
+            value = a.get("value", default)
+            exclusive = a.get("data-behaviour") == "exclusive" or value == PREFER_NOT_TO_SAY
+            self._form.controls.append(
+                Control(kind, a.get("name", ""), value, "checked" in a, exclusive=exclusive)
+            )
+        elif tag == "button":
+            kind = "submit" if a.get("type", "submit").lower() == "submit" else "button-other"
+            self._form.controls.append(Control(kind, a.get("name", ""), a.get("value", "")))
+        elif tag == "textarea":
+            self._text = Control("textarea", a.get("name", ""))
+            self._form.controls.append(self._text)
+        elif tag == "select":
+            self._select = Control("select", a.get("name", ""))
+            self._form.controls.append(self._select)
+        elif tag == "option" and self._select is not None:
+            if "value" in a:
+                self._select.options.append(a["value"])
+            else:
+                self._text = Control("option", "")
+                self._select.options.append("")
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None:
+            self._text.value += data
+            if self._text.kind == "option" and self._select is not None:
+                self._select.options[-1] = self._text.value.strip()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("textarea", "option"):
+            self._text = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "form":
+            self._form = self._text = self._select = None
+
+
+def parse_forms(html: str) -> list[Form]:
+    parser = FormParser()
+    parser.feed(html)
+    parser.close()
+    return parser.forms
+
+
+def main_form(forms: list[Form], page_url: str, *, needs: str | None = None) -> Form | None:
+    """The page's POST form: the one with control `needs` if given, else one posting back to the page,
+    else the one with the most answerable controls (so a language switch or sign-out form is passed over)."""
+    posts = [f for f in forms if f.method == "post"]
+    if needs:
+        posts = [f for f in posts if any(c.name == needs for c in f.controls)]
+    page = urlsplit(page_url)._replace(query="", fragment="").geturl()
+    own = [f for f in posts if urlsplit(urljoin(page_url, f.action))._replace(fragment="").geturl() == page]
+    candidates = own or posts
+    if not candidates:
+        return None
+    return max(candidates, key=lambda f: sum(c.kind in ("radio", "checkbox", "textarea") for c in f.controls))
+
+
+def hidden_fields(form: Form) -> list[tuple[str, str]]:
+    return [(c.name, c.value) for c in form.fields("hidden")]
+
+
+def pick_button(form: Form, prefer: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """The submit button's own name=value, if it has a name: a preferred value, else the first button."""
+    named = [b for b in form.buttons() if b.name]
+    for value in prefer:
+        for button in named:
+            if button.value == value:
+                return [(button.name, button.value)]
+    first = form.buttons()[0] if form.buttons() else None
+    return [(first.name, first.value)] if first and first.name else []
+
+
+def fill_answers(form: Form, rng: random.Random) -> list[tuple[str, str]]:
+    """A pupil's answers: any value of each radio group, 0–2 boxes of each checkbox group,
+    text areas and text boxes mostly left empty, a random option of each select."""
+    data = hidden_fields(form)
+    groups: dict[tuple[str, str], list[Control]] = defaultdict(list)
+    for control in form.controls:
+        if control.name and control.kind in ("radio", "checkbox"):
+            groups[control.kind, control.name].append(control)
+    for (kind, name), boxes in groups.items():
+        if kind == "radio":
+            data.append((name, rng.choice(boxes).value))
+            continue
+        ticked = rng.sample(boxes, min(len(boxes), rng.randint(0, 2)))
+        alone = [box for box in ticked if box.exclusive]
+        data.extend((name, box.value) for box in (alone[:1] or ticked))
+    for control in form.controls:
+        if control.kind == "textarea" and control.name:
+            data.append((control.name, rng.choice(SHORT_TEXTS) if rng.random() < 0.1 else ""))
+        elif control.kind in ("text", "number") and control.name:
+            data.append((control.name, ""))
+        elif control.kind == "select" and control.name and control.options:
+            data.append((control.name, rng.choice(control.options)))
+    return data + pick_button(form, prefer=("continue", "next", "save"))
+
+
+# -- measuring ------------------------------------------------------------------------------------
+
+
+class SetupError(Exception):
+    """Preparing the database or starting gunicorn failed: the run cannot start."""
+
+
+class JourneyError(Exception):
+    """The pupil cannot go on: an error status, a transport error or an unexpected page."""
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # kind -> ms
+    page_sizes: dict[str, int] = field(default_factory=dict)  # question page path -> largest bytes
+    errors: Counter = field(default_factory=Counter)
+    examples: dict[str, str] = field(default_factory=dict)
+    completed: int = 0
+    posts_per_pupil: list[int] = field(default_factory=list)
+    started: float = 0.0
+    ended: float = 0.0
+
+    def error(self, key: str, example: str = "") -> JourneyError:
+        self.errors[key] += 1
+        self.examples.setdefault(key, example)
+        return JourneyError(key)
+
+    @property
+    def seconds(self) -> float:
+        return max(self.ended - self.started, 1e-9)
+
+    def rate(self, kind: str) -> float:
+        return len(self.latencies[kind]) / self.seconds
+
+
+def shown_message(html: str) -> str:
+    """The first error message a page shows (GOV.UK error summary or message), as plain text."""
+    found = re.search(
+        r'class="govuk-error-(?:summary__list|message)[^"]*"[^>]*>(.*?)</(?:ul|p|span)', html, re.S
+    )
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())[:150] if found else ""
+
+
+def template(path: str) -> str:
+    return SECTION_PATH.sub("/section/<id>", urlsplit(path).path)
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+@dataclass
+class Page:
+    url: str
+    status: int
+    body: str
+    location: str | None
+
+
+class Pupil:
+    """One simulated pupil: an aiohttp session with its own cookie jar, timing every request."""
+
+    def __init__(self, session: aiohttp.ClientSession, base: str, stats: Stats, rng, think: float):
+        self.session, self.base, self.stats, self.rng, self.think = session, base, stats, rng, think
+
+    async def pause(self) -> None:
+        if self.think > 0:
+            await asyncio.sleep(self.rng.uniform(0, 2 * self.think))
+
+    async def request(self, method: str, url: str, kind: str, data=None) -> Page:
+        where = f"{method} {template(url)}"
+        if urlsplit(url).hostname != HOST:
+            raise self.stats.error(f"{where}: leaves {HOST}", url)
+        began = time.perf_counter()
+        try:
+            async with self.session.request(method, url, data=data, allow_redirects=False) as response:
+                body = await response.read()
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise self.stats.error(f"{where}: {type(error).__name__}", f"{url}: {error}") from None
+        self.stats.latencies[kind].append((time.perf_counter() - began) * 1000)
+        if not 200 <= response.status < 400:
+            raise self.stats.error(f"{where} -> {response.status}", url)
+        if kind == "question page":
+            path = urlsplit(url).path
+            self.stats.page_sizes[path] = max(self.stats.page_sizes.get(path, 0), len(body))
+        location = response.headers.get("Location")
+        text = body.decode(response.charset or "utf-8", errors="replace")
+        return Page(url, response.status, text, urljoin(url, location) if location else None)
+
+    async def get(self, url: str, kind: str = "page") -> Page:
+        page = await self.request("GET", url, kind)
+        if page.status != 200:
+            raise self.stats.error(f"GET {template(url)} -> {page.status}, not a page", url)
+        return page
+
+    async def submit(self, page: Page, form: Form, data, kind: str) -> str:
+        """Post a form and return where the redirect goes."""
+        await self.pause()
+        url = urljoin(page.url, form.action)
+        answer = await self.request("POST", url, kind, data=data)
+        if answer.status not in (301, 302, 303, 307, 308) or not answer.location:
+            message = shown_message(answer.body)
+            raise self.stats.error(
+                f"POST {template(url)} -> {answer.status}, no redirect", f"{url} {message}"
+            )
+        return answer.location
+
+    def form(self, page: Page, needs: str | None = None) -> Form:
+        form = main_form(parse_forms(page.body), page.url, needs=needs)
+        if form is None:
+            raise self.stats.error(f"no form on {template(page.url)}", page.url)
+        return form
+
+    def expect(self, url: str, path: str | re.Pattern, after: str) -> None:
+        found = urlsplit(url).path
+        if not (path.match(found) if isinstance(path, re.Pattern) else found == path):
+            raise self.stats.error(f"{after} redirected to {template(found)}", url)
+
+
+async def survey_journey(pupil: Pupil, code: str) -> int:
+    """The whole journey by following the HTML; returns how many section pages were posted."""
+    await pupil.pause()
+    page = await pupil.get(pupil.base + "/")
+    form = pupil.form(page, needs="code")
+    data = [(n, v) for n, v in hidden_fields(form) if n != "code"] + [("code", code)] + pick_button(form)
+    where = await pupil.submit(page, form, data, "code post")
+    pupil.expect(where, "/before-you-start", "the code")
+    page = await pupil.get(where)
+    form = pupil.form(page, needs="choice")
+    where = await pupil.submit(page, form, [*hidden_fields(form), ("choice", "yes")], "assent post")
+    pupil.expect(where, SECTION_PATH, "choice=yes")
+    posted = 0
+    while SECTION_PATH.match(urlsplit(where).path):
+        if posted >= MAX_PAGES:
+            raise pupil.stats.error(f"more than {MAX_PAGES} section pages", where)
+        page = await pupil.get(where, kind="question page")
+        form = pupil.form(page)
+        where = await pupil.submit(page, form, fill_answers(form, pupil.rng), "answer post")
+        posted += 1
+    pupil.expect(where, "/check-your-answers", "the last section")
+    page = await pupil.get(where)
+    form = pupil.form(page)
+    where = await pupil.submit(page, form, hidden_fields(form) + pick_button(form), "confirm post")
+    pupil.expect(where, "/finished", "check your answers")
+    await pupil.get(where)
+    return posted
+
+
+async def bare_journey(pupil: Pupil, cycles: int) -> int:
+    """The same shape against the bare app: GET the page, then POST its form and follow the redirect."""
+    await pupil.pause()
+    page = await pupil.get(pupil.base + "/", kind="page GET")
+    for _ in range(cycles):
+        form = pupil.form(page)
+        where = await pupil.submit(page, form, fill_answers(form, pupil.rng), "POST")
+        page = await pupil.get(where, kind="page GET")
+    return cycles
+
+
+async def drive(
+    base: str,
+    count: int,
+    journey: Callable[[Pupil, int], Awaitable[int]],
+    args_for: Callable[[int], object],
+    *,
+    think: float,
+    seed: int,
+    seconds: float,
+) -> Stats:
+    """Run `count` pupils at once, each through `journey`, for at most `seconds`."""
+    stats = Stats()
+    connector = aiohttp.TCPConnector(limit=count, keepalive_timeout=4)  # closes before gunicorn's 5 s
+    timeout = aiohttp.ClientTimeout(total=60)
+
+    async def one(i: int) -> None:
+        jar = aiohttp.CookieJar(unsafe=True)  # unsafe: keep cookies from an IP address host
+        async with aiohttp.ClientSession(
+            connector=connector, connector_owner=False, cookie_jar=jar, timeout=timeout
+        ) as session:
+            pupil = Pupil(session, base, stats, random.Random(seed * 100_003 + i), think)
+            with suppress(JourneyError):
+                stats.posts_per_pupil.append(await journey(pupil, args_for(i)))
+                stats.completed += 1
+
+    stats.started = time.perf_counter()
+    tasks = [asyncio.create_task(one(i)) for i in range(count)]
+    try:
+        _, pending = await asyncio.wait(tasks, timeout=max(seconds, 1))
+        for task in pending:
+            task.cancel()
+        if pending:
+            stats.errors[f"still running when the time ran out ({seconds:.0f} s)"] += len(pending)
+            await asyncio.wait(pending)
+    finally:
+        stats.ended = time.perf_counter()
+        await connector.close()
+    return stats
+
+
+# -- preparing the database -----------------------------------------------------------------------
+
+
+def with_schema(url: str, schema: str) -> str:
+    """The URL with the schema first on the search path, and the schema's name as application_name
+    so that the bench's own PostgreSQL backends can be told apart."""
+    query = {"options": f"-csearch_path={schema}", "application_name": schema}
+    return make_url(url).update_query_dict(query).render_as_string(hide_password=False)
+
+
+def conninfo(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@contextmanager
+def bench_schema(database_url: str) -> Iterator[str]:
+    """A fresh schema `bench_<pid>`, dropped afterwards whatever happens; yields the app's DATABASE_URL."""
+    schema = f"bench_{os.getpid()}"
+    with psycopg.connect(conninfo(database_url), autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield with_schema(database_url, schema)
+    finally:
+        with psycopg.connect(conninfo(database_url), autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        print(f"dropped schema {schema}")
+
+
+def flask(env: dict, *args: str, seconds: float) -> str:
+    command = [sys.executable, "-m", "flask", "--app", "survey", *args]
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=max(seconds, 1), check=False
+    )
+    if done.returncode != 0:
+        raise SetupError(f"`flask {' '.join(args)}` failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def roster_rows(count: int, rng: random.Random) -> Iterator[list[str]]:
+    yield ROSTER_COLUMNS
+    for i in range(count):
+        year = rng.choice(YEARS)
+        major, minor = rng.choice(ETHNICITIES)
+        yield [
+            f"LOAD{os.getpid()}P{i:05d}",
+            str(year),
+            rng.choice("FMO"),
+            major,
+            minor,
+            rng.choices("NKE", [0.83, 0.13, 0.04])[0],
+            rng.choice("YN"),
+            rng.choice("YN"),
+            "Y" if rng.random() < 0.01 else "N",
+            f"{year}{rng.choice('ABCD')}",
+        ]
+
+
+def prepare(env: dict, count: int, workdir: Path, rng: random.Random, seconds: float) -> list[str]:
+    """Migrate, load questionnaires and demo data, then make a wave and `count` fresh codes."""
+
+    def step(*args: str) -> str:
+        began = time.monotonic()
+        output = flask(env, *args, seconds=seconds)
+        print(f"  flask {args[0]:<20} {time.monotonic() - began:5.1f} s")
+        return output
+
+    step("db", "upgrade")
+    step("load-questionnaires")
+    step("demo", "--codes-out", str(workdir / "demo-codes.csv"))
+    today = datetime.now(UTC).date()
+    created = step(
+        "create-wave",
+        *("--questionnaire", QUESTIONNAIRE, "--name", f"Load test {os.getpid()}"),
+        *("--opens", today.isoformat(), "--closes", (today + timedelta(days=30)).isoformat()),
+        *("--school", str(SCHOOL_URN)),
+    )
+    found = re.search(r"wave (\d+) created", created)
+    if not found:
+        raise SetupError(f"could not read the new wave's id from: {created!r}")
+    wave = found.group(1)
+    roster = workdir / "roster.csv"
+    with roster.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows(roster_rows(count, rng))
+    step("import-roster", "--wave", wave, "--school", str(SCHOOL_URN), str(roster))
+    issued = workdir / "codes.csv"
+    step("issue-codes", "--wave", wave, "--school", str(SCHOOL_URN), "--out", str(issued))
+    with issued.open(encoding="utf-8", newline="") as stream:
+        codes = [row["code"] for row in csv.DictReader(stream)]
+    if len(codes) < count:
+        raise SetupError(f"asked for {count} codes, got {len(codes)}")
+    return codes[:count]
+
+
+# -- serving --------------------------------------------------------------------------------------
+
+
+@dataclass
+class WorkerConfig:
+    worker_class: str = "gthread"
+    workers: int = 2
+    threads: int = 4
+    keep_alive: int = 5
+
+    def args(self) -> list[str]:
+        return [
+            *("--worker-class", self.worker_class, "--workers", str(self.workers)),
+            *("--threads", str(self.threads), "--keep-alive", str(self.keep_alive)),
+        ]
+
+    def __str__(self) -> str:
+        threads = f"{self.workers} workers × {self.threads} threads"
+        return f"{self.worker_class}, {threads}, keep-alive {self.keep_alive} s"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def gunicorn_pids(master: int) -> list[int]:
+    """gunicorn's master and its workers."""
+    pids = [master]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError, ValueError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                pids.append(int(stat.parent.name))
+    return pids
+
+
+def database_pids(database_url: str) -> list[int]:
+    """The PostgreSQL backends serving the bench: those with its application_name."""
+    name = make_url(database_url).query["application_name"]
+    with psycopg.connect(conninfo(database_url), autocommit=True) as connection:
+        query = "SELECT pid FROM pg_stat_activity WHERE application_name = %s AND pid <> pg_backend_pid()"
+        return [pid for (pid,) in connection.execute(query, (name,))]
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds so far of each process still running, read from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in pids:
+        with suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            found[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def machine_busy() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs so far."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return sum(values) - idle, sum(values)
+
+
+def idle_check(seconds: float = 2.0) -> None:
+    """Warn if other processes keep the CPUs busy: the throughput figures would be low by that much."""
+    busy, total = machine_busy()
+    time.sleep(seconds)
+    busy_after, total_after = machine_busy()
+    share = (busy_after - busy) / max(total_after - total, 1)
+    if share > 0.1:
+        print(f"  warning: the CPUs were {share:.0%} busy before the load started (other processes)")
+
+
+@contextmanager
+def gunicorn(app: str, env: dict, config: WorkerConfig, log: Path) -> Iterator[tuple[str, int]]:
+    """Serve `app` on a free port on 127.0.0.1 until the block ends; yields (base URL, master pid)."""
+    port = free_port()
+    command = [
+        *(sys.executable, "-m", "gunicorn", "--bind", f"{HOST}:{port}", *config.args()),
+        *("--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"),
+        *("--error-logfile", str(log), "--chdir", str(ROOT), "--pythonpath", str(BENCH), app),
+    ]
+    server = subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
+    base = f"http://{HOST}:{port}"
+    try:
+        wait_until_serving(base, server, log)
+        idle_check()
+        yield base, server.pid
+    finally:
+        stop(server)
+
+
+def wait_until_serving(base: str, server: subprocess.Popen, log: Path, seconds: float = 30) -> None:
+    give_up = time.monotonic() + seconds
+    while time.monotonic() < give_up:
+        if server.poll() is not None:
+            raise SetupError(f"gunicorn stopped (status {server.returncode}):\n{tail(log)}")
+        try:
+            with urllib.request.urlopen(base + "/", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SetupError(f"gunicorn did not serve {base}/ within {seconds:.0f} s:\n{tail(log)}")
+
+
+def stop(server: subprocess.Popen) -> None:
+    """SIGTERM to gunicorn's master (it stops its workers), then SIGKILL to its process group if need be."""
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=5)
+    with suppress(ProcessLookupError):  # a worker left behind by a master that died first
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def tail(log: Path, lines: int = 30) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else "(no log)"
+
+
+# -- reporting ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Usage:
+    server_cpu: float  # gunicorn's processes
+    database_cpu: float  # PostgreSQL's processes
+    client_cpu: float  # this process, the load client
+    busy_cpu: float  # all CPUs of the machine, anything else included
+    busy: float  # the share of all CPUs that was busy
+
+    def server_side_ms(self, requests: int) -> float:
+        """CPU milliseconds per request of gunicorn and PostgreSQL."""
+        return (self.server_cpu + self.database_cpu) / max(requests, 1) * 1000
+
+
+@contextmanager
+def usage(server_pid: int, database_url: str, into: list[Usage]) -> Iterator[None]:
+    """Append to `into` the CPU used while the block runs. Processes that end meanwhile are left out."""
+
+    def used(before: dict[int, float], after: dict[int, float]) -> float:
+        return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+    server, database = cpu_seconds(gunicorn_pids(server_pid)), cpu_seconds(database_pids(database_url))
+    client, (busy, total) = time.process_time(), machine_busy()
+    yield
+    client_after, (busy_after, total_after) = time.process_time(), machine_busy()
+    into.append(
+        Usage(
+            server_cpu=used(server, cpu_seconds(gunicorn_pids(server_pid))),
+            database_cpu=used(database, cpu_seconds(database_pids(database_url))),
+            client_cpu=client_after - client,
+            busy_cpu=(busy_after - busy) / os.sysconf("SC_CLK_TCK"),
+            busy=(busy_after - busy) / max(total_after - total, 1),
+        )
+    )
+
+
+def ms(values: list[float]) -> str:
+    if not values:
+        return "no requests"
+    p50, p95, p99 = (percentile(values, p) for p in (50, 95, 99))
+    return f"p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   p99 {p99:7.1f} ms   (n={len(values)})"
+
+
+def verdict(ok: bool) -> str:
+    return "MET" if ok else "NOT MET"
+
+
+def report_errors(stats: Stats) -> None:
+    total = sum(stats.errors.values())
+    print(f"  errors                 {total}")
+    for key, n in stats.errors.most_common():
+        example = f"   e.g. {stats.examples[key][:150]}" if stats.examples.get(key) else ""
+        print(f"    {n:5d} × {key}{example}")
+
+
+def report_usage(used: Usage, stats: Stats) -> None:
+    requests = sum(len(v) for v in stats.latencies.values())
+    other = used.busy_cpu - used.server_cpu - used.database_cpu - used.client_cpu
+    print(
+        f"  CPU seconds            gunicorn {used.server_cpu:.1f}, PostgreSQL {used.database_cpu:.1f}, "
+        f"load client {used.client_cpu:.1f}, other {max(other, 0):.1f} in {stats.seconds:.1f} s "
+        f"({used.busy:.0%} of {os.cpu_count()} CPUs busy)"
+    )
+    print(
+        f"  server-side CPU        {used.server_side_ms(requests):.2f} ms a request (gunicorn + PostgreSQL)"
+    )
+
+
+def report_survey(stats: Stats, pupils: int, used: Usage, think: float) -> None:
+    answers = stats.latencies["answer post"]
+    gets = stats.latencies["page"] + stats.latencies["question page"]
+    others = stats.latencies["code post"] + stats.latencies["assent post"] + stats.latencies["confirm post"]
+    total = sum(len(v) for v in stats.latencies.values())
+    print(f"  pupils completed       {stats.completed} of {pupils} in {stats.seconds:.1f} s")
+    print(f"  answer posts           {len(answers)}, {stats.rate('answer post'):.1f} /s")
+    print(f"  all requests           {total}, {total / stats.seconds:.1f} /s")
+    print(f"  answer post latency    {ms(answers)}")
+    if answers:
+        p95 = percentile(answers, 95)
+        note = "" if think else "   (--think 0: queueing at saturation)"
+        print(f"    target p95 < {TARGET_P95_MS:.0f} ms at 300 pupils: {verdict(p95 < TARGET_P95_MS)}{note}")
+    print(f"  page GET latency       {ms(gets)}")
+    print(f"    of which questions   {ms(stats.latencies['question page'])}")
+    print(f"  code/assent/confirm    {ms(others)}")
+    report_errors(stats)
+    if stats.page_sizes:
+        path, largest = max(stats.page_sizes.items(), key=lambda item: item[1])
+        median = statistics.median(stats.page_sizes.values())
+        print(
+            f"  question page HTML     largest {largest / 1024:.1f} KB ({largest:,} bytes, {path}), "
+            f"median {median / 1024:.1f} KB over {len(stats.page_sizes)} pages"
+        )
+        print(f"    target ≤ {TARGET_PAGE_KB:.0f} KB: {verdict(largest <= TARGET_PAGE_KB * 1024)}")
+    report_usage(used, stats)
+
+
+def report_bare(stats: Stats, pupils: int, cycles: int, used: Usage) -> None:
+    posts = stats.latencies["POST"]
+    total = sum(len(v) for v in stats.latencies.values())
+    print(
+        f"  pupils completed       {stats.completed} of {pupils} ({cycles} cycles each) "
+        f"in {stats.seconds:.1f} s"
+    )
+    print(f"  POSTs                  {len(posts)}, {stats.rate('POST'):.1f} /s")
+    print(f"  all requests           {total}, {total / stats.seconds:.1f} /s")
+    print(f"  POST latency           {ms(posts)}")
+    print(f"  page GET latency       {ms(stats.latencies['page GET'])}")
+    report_errors(stats)
+    report_usage(used, stats)
+
+
+# -- main -----------------------------------------------------------------------------------------
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pupils", type=int, default=300, help="simulated pupils at once (default 300)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean seconds a pupil waits before sending a form (default 0)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        help="bound on each load phase and each setup step (default 300 s)",
+    )
+    parser.add_argument(
+        "--database-url", default=DEFAULT_DATABASE_URL, help="PostgreSQL to make the schema in"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
+    parser.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable run")
+    parser.add_argument(
+        "--app",
+        default="survey:create_app()",
+        help="the WSGI app for the journey (default survey:create_app())",
+    )
+    return parser.parse_args()
+
+
+def main() -> int:
+    options = arguments()
+    began = time.monotonic()
+    seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
+    rng = random.Random(seed)
+    config = WorkerConfig(workers=options.workers, threads=options.threads)
+    keys = {"SECRET_KEY": secrets.token_hex(32), "CODE_HASH_KEY": secrets.token_hex(32)}
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the clean-up below runs
+    print(
+        f"Pupil journey load: {options.pupils} pupils, think {options.think:g} s, gunicorn {config}, "
+        f"{os.cpu_count()} CPUs, seed {seed}"
+    )
+
+    with tempfile.TemporaryDirectory(prefix="pupil-load-") as temp, bench_schema(options.database_url) as url:
+        workdir = Path(temp)
+        env = {**os.environ, **keys, "DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+        print(f"preparing schema {make_url(url).query['application_name']} in {options.database_url}")
+        codes = prepare(env, options.pupils, workdir, rng, options.timeout)
+
+        used: list[Usage] = []
+        with gunicorn(options.app, env, config, workdir / "survey.log") as (base, pid), usage(pid, url, used):
+            print(f"\nsurvey app ({options.app}) on {base}")
+            survey = asyncio.run(
+                drive(
+                    base,
+                    options.pupils,
+                    survey_journey,
+                    lambda i: codes[i],
+                    think=options.think,
+                    seed=seed,
+                    seconds=options.timeout,
+                )
+            )
+        report_survey(survey, options.pupils, used[-1], options.think)
+        if survey.errors and tail(workdir / "survey.log").strip():
+            print(f"  gunicorn's log:\n{tail(workdir / 'survey.log', 15)}")
+
+        cycles = round(statistics.median(survey.posts_per_pupil)) if survey.posts_per_pupil else 11
+        with (
+            gunicorn("bare_app:app", env, config, workdir / "bare.log") as (base, pid),
+            usage(pid, url, used),
+        ):
+            print(f"\nbare Flask (bench/bare_app.py) on {base}, same gunicorn config")
+            bare = asyncio.run(
+                drive(
+                    base,
+                    options.pupils,
+                    bare_journey,
+                    lambda _: cycles,
+                    think=options.think,
+                    seed=seed,
+                    seconds=options.timeout,
+                )
+            )
+        report_bare(bare, options.pupils, cycles, used[-1])
+
+        print("\ncomparison")
+        if bare.rate("POST") and survey.rate("answer post"):
+            ratio = survey.rate("answer post") / bare.rate("POST")
+            survey_all = sum(len(v) for v in survey.latencies.values()) / survey.seconds
+            bare_all = sum(len(v) for v in bare.latencies.values()) / bare.seconds
+            print(
+                f"  answer posts/s ÷ bare POSTs/s   {ratio:.2f}   "
+                f"target ≥ {TARGET_RATIO:.2f}: {verdict(ratio >= TARGET_RATIO)}"
+            )
+            print(f"  all requests/s ÷ bare           {survey_all / bare_all:.2f}   (for reference)")
+            survey_cpu = used[0].server_side_ms(sum(len(v) for v in survey.latencies.values()))
+            bare_cpu = used[1].server_side_ms(sum(len(v) for v in bare.latencies.values()))
+            print(
+                f"  bare ÷ survey server-side CPU   {bare_cpu / survey_cpu:.2f}   "
+                "(CPU a request of gunicorn + PostgreSQL: the ratio without the load client's share)"
+            )
+        else:
+            print("  no throughput to compare")
+    print(f"\ndone in {time.monotonic() - began:.0f} s")
+    failed = survey.errors or bare.errors or survey.completed < options.pupils
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except SetupError as error:
+        print(f"setup failed: {error}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
