@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from functools import lru_cache
 
+from flask import get_template_attribute
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -147,3 +150,29 @@ def summary_rows(
         }
         for q in questions
     ]
+
+
+MACROS = {
+    "radios": ("govuk_frontend_jinja/components/radios/macro.html", "govukRadios"),
+    "checkboxes": ("govuk_frontend_jinja/components/checkboxes/macro.html", "govukCheckboxes"),
+    "characterCount": ("govuk_frontend_jinja/components/character-count/macro.html", "govukCharacterCount"),
+    "input": ("govuk_frontend_jinja/components/input/macro.html", "govukInput"),
+}
+
+
+def render(kind: str, params: dict) -> Markup:
+    """A question's HTML. GOV.UK Frontend's macros take milliseconds per question, and a page shows
+    the same few states again and again, so each rendering is kept, keyed by everything it shows."""
+    if kind == "characterCount" and params.get("value"):
+        return _render(kind, params)  # a pupil's own text: not worth keeping
+    return _render_cached(kind, json.dumps(params, sort_keys=True))
+
+
+@lru_cache(maxsize=8192)
+def _render_cached(kind: str, key: str) -> Markup:
+    return _render(kind, json.loads(key))
+
+
+def _render(kind: str, params: dict) -> Markup:
+    template, macro = MACROS[kind]
+    return Markup(get_template_attribute(template, macro)(params))

@@ -209,7 +209,10 @@ def section(pupil: journey.Pupil, section_id: str):
     )
     lang = language()
     shown = fields.shown_values(questions, answers, raw)
-    built = [fields.field(q, shown.get(q.id), lang, errors.get(q.id), pupil.primary) for q in questions]
+    built = [
+        fields.render(*fields.field(q, shown.get(q.id), lang, errors.get(q.id), pupil.primary))
+        for q in questions
+    ]
     errors_list = [{"text": errors[q.id], "href": f"#{q.id}"} for q in questions if q.id in errors]
     return render_template(
         "pupil/section.html",
