@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from functools import lru_cache
-
 import questionnaires
 from questionnaires import Questionnaire
 
@@ -59,16 +57,21 @@ def latest(questionnaire_id: str) -> QuestionnaireVersion | None:
     )
 
 
-@lru_cache(maxsize=32)
-def _parse(source: str, questionnaire_id: str) -> Questionnaire:
-    return questionnaires.loads(source, filename=f"{questionnaire_id}.yaml")
+# A loaded version never changes (register_shipped refuses changed content under the same number),
+# so each process reads and parses it once, not on every pupil's page.
+_DEFINITIONS: dict[tuple[str, int], Questionnaire] = {}
 
 
 def definition(questionnaire_id: str, version: int) -> Questionnaire:
-    """The questionnaire exactly as loaded for that version (parsed once per process)."""
-    row = db.session.scalar(
-        db.select(QuestionnaireVersion).filter_by(questionnaire_id=questionnaire_id, version=version)
-    )
-    if row is None:
-        raise LookupError(f"questionnaire {questionnaire_id} version {version} has not been loaded")
-    return _parse(row.source, questionnaire_id)
+    """The questionnaire exactly as loaded for that version."""
+    key = (questionnaire_id, version)
+    if key not in _DEFINITIONS:
+        source = db.session.scalar(
+            db.select(QuestionnaireVersion.source).filter_by(
+                questionnaire_id=questionnaire_id, version=version
+            )
+        )
+        if source is None:
+            raise LookupError(f"questionnaire {questionnaire_id} version {version} has not been loaded")
+        _DEFINITIONS[key] = questionnaires.loads(source, filename=f"{questionnaire_id}.yaml")
+    return _DEFINITIONS[key]
