@@ -3,8 +3,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import IO
 
-from sqlalchemy import func
-
 from .. import codes
 from ..extensions import db
 from ..importers import read_roster
@@ -101,12 +99,3 @@ def issue_codes(
         "issue_codes", actor=actor, target=f"wave:{wave.id}", school_urn=school.urn, count=len(issued)
     )
     return issued
-
-
-def roster_size(wave: Wave, school: School) -> int:
-    return (
-        db.session.scalar(
-            db.select(func.count()).select_from(RosterEntry).filter_by(wave_id=wave.id, school_id=school.id)
-        )
-        or 0
-    )

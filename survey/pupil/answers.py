@@ -35,10 +35,6 @@ class Given:
     text: str | None = None
     prefer_not_to_say: bool = False
 
-    @property
-    def routing_value(self) -> int | tuple[int, ...] | None:
-        return self.choices if self.choices is not None else self.value
-
 
 @dataclass(frozen=True)
 class Parsed:

@@ -6,7 +6,7 @@ never saved, and its earlier answer is removed when a change makes it no longer 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -219,10 +219,6 @@ def finish(pupil: Pupil, language: str) -> None:
     response.completed_at = utcnow()
     response.language = language
     db.session.commit()
-
-
-def question_ids(sections: Iterable[Section]) -> set[str]:
-    return {q.id for s in sections for q in s.questions}
 
 
 @dataclass
