@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from questionnaires import Question, Questionnaire, Section
 
@@ -44,7 +45,10 @@ class Pupil:
 
 
 def load_pupil(code_id: int) -> Pupil | None:
-    code = db.session.get(PupilCode, code_id)
+    # One query for the code, its wave and its response: this runs on every pupil request.
+    code = db.session.get(
+        PupilCode, code_id, options=[joinedload(PupilCode.wave), joinedload(PupilCode.response)]
+    )
     if code is None:
         return None
     questionnaire = definition(code.wave.questionnaire_id, code.wave.questionnaire_version)
