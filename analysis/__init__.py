@@ -16,7 +16,7 @@ from .aggregate import aggregate, wilson_interval
 from .disproportionality import at_least_once, disproportionality
 from .funnel import funnel
 from .gaps import gaps
-from .io import complete, read_responses, write_table
+from .io import complete, from_frame, read_responses, write_table
 from .reliability import reliability
 from .scores import score
 from .shrink import contextualise, shrink
@@ -29,6 +29,7 @@ __all__ = [
     "contextualise",
     "design_effect",
     "disproportionality",
+    "from_frame",
     "funnel",
     "gaps",
     "read_responses",

@@ -34,7 +34,7 @@ from questionnaires import Questionnaire
 
 from ._checks import require_columns, require_frame
 
-__all__ = ["PUPIL_COLUMNS", "REQUIRED_COLUMNS", "complete", "read_responses", "write_table"]
+__all__ = ["PUPIL_COLUMNS", "REQUIRED_COLUMNS", "complete", "from_frame", "read_responses", "write_table"]
 
 REQUIRED_COLUMNS = ("response_id", "school_urn", "questionnaire", "status")
 PUPIL_COLUMNS = (
@@ -140,6 +140,33 @@ def read_responses(path: str | os.PathLike[str], questionnaire: Questionnaire | 
     if kind == "csv":
         return _read_csv(path, questionnaire)
     return _read_parquet(path, questionnaire)
+
+
+def from_frame(
+    frame: pd.DataFrame, questionnaire: Questionnaire | None = None, *, name: str = "responses"
+) -> pd.DataFrame:
+    """Give an in-memory table in the export format the same dtypes as `read_responses`.
+
+    For callers that build the export's rows themselves (the web app reads its own database this
+    way, without a file in between). ``name`` is used in error messages in place of a file name.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.io import from_frame
+    >>> rows = pd.DataFrame({"response_id": [1], "school_urn": ["100001"],
+    ...                      "questionnaire": ["national-secondary"], "status": ["complete"],
+    ...                      "belong_part": [4.0]})
+    >>> from_frame(rows).dtypes.astype(str).to_dict()  # doctest: +NORMALIZE_WHITESPACE
+    {'response_id': 'int64', 'school_urn': 'category', 'questionnaire': 'category',
+     'status': 'category', 'belong_part': 'Int8'}
+    """
+    require_frame(frame, "frame")
+    path = Path(name)
+    _check_header(path, [str(c) for c in frame.columns])
+    kinds = _question_kinds(questionnaire)
+    frame = _numeric_chunk(path, frame.reset_index(drop=True).copy(), kinds, line_offset=None)
+    return _compact(path, frame, kinds, where="row", offset=1)
 
 
 def _question_kinds(questionnaire: Questionnaire | None) -> dict[str, str]:

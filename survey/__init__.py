@@ -7,8 +7,8 @@ from pathlib import Path
 from flask import Flask, request, session
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-from . import config, security, templating
-from .extensions import babel, csrf, db, limiter, migrate
+from . import config, security, staff, templating
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -43,6 +43,9 @@ def init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.session_protection = "basic"
     security.init_app(app)
 
 
@@ -64,6 +67,7 @@ def init_jinja(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
     templating.init_app(app)
+    staff.init_app(app)
 
     @app.context_processor
     def service() -> dict:
@@ -71,9 +75,14 @@ def init_jinja(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin
+    from .auth import bp as auth
     from .pupil import bp as pupil
+    from .review import bp as review
+    from .school import bp as school
 
-    app.register_blueprint(pupil)
+    for blueprint in (pupil, auth, school, review, admin):
+        app.register_blueprint(blueprint)
 
 
 def register_error_handlers(app: Flask) -> None:

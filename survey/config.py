@@ -21,6 +21,12 @@ def from_environment(instance_path: str) -> dict:
         "SERVICE_NAME": os.environ.get("SERVICE_NAME", "Pupil Voice"),
         "SERVICE_OWNER": os.environ.get("SERVICE_OWNER", "Your school and the national pupil voice team"),
         "PUPIL_IDLE_TIMEOUT_MINUTES": int(os.environ.get("PUPIL_IDLE_TIMEOUT_MINUTES", "20")),
+        "STAFF_IDLE_TIMEOUT_MINUTES": int(os.environ.get("STAFF_IDLE_TIMEOUT_MINUTES", "30")),
+        "PASSWORD_RESET_HOURS": int(os.environ.get("PASSWORD_RESET_HOURS", "72")),
+        "SIGN_IN_ATTEMPTS_PER_EMAIL": os.environ.get(
+            "SIGN_IN_ATTEMPTS_PER_EMAIL", "5 per minute;20 per hour"
+        ),
+        "SIGN_IN_ATTEMPTS_PER_NETWORK": os.environ.get("SIGN_IN_ATTEMPTS_PER_NETWORK", "100 per hour"),
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", str(3 * 365))),
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ("en", "cy"),

@@ -25,6 +25,7 @@ TEST_CONFIG = {
     "SECRET_KEY": "test-secret",
     "CODE_HASH_KEY": "test-code-key",
     "WTF_CSRF_ENABLED": False,
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt's cost is the point in production, not here
 }
 
 

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import re
 
-from werkzeug.security import generate_password_hash
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import Role, School, ScopeKind, User
@@ -37,7 +39,7 @@ def create_user(
         raise ValueError(f"a {scope_kind.value} scope needs its code or name")
     user = User(
         email=email,
-        password_hash=generate_password_hash(password),
+        password_hash=generate_password_hash(password, method=_hash_method()),
         role=role,
         scope_kind=scope_kind,
         scope_value=scope_value,
@@ -49,3 +51,71 @@ def create_user(
         "create_user", actor=actor, target=f"user:{user.id}", role=role.value, scope=scope_kind.value
     )
     return user
+
+
+# Compared against when no such user exists, so a wrong email takes as long as a wrong password.
+_NO_USER_HASH = generate_password_hash("no such user, but take the same time")
+RESET_SALT = "staff-password-reset"
+
+
+def _hash_method() -> str:
+    # scrypt in production; the tests set a cheaper method, as they create hundreds of users.
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None (without saying which was wrong)."""
+    user = db.session.scalar(db.select(User).filter_by(email=email.strip().lower()))
+    valid = check_password_hash(user.password_hash if user else _NO_USER_HASH, password)
+    return user if user is not None and valid and user.active else None
+
+
+def set_password(user: User, password: str, *, actor: User | str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"the password must be at least {MIN_PASSWORD} characters")
+    user.password_hash = generate_password_hash(password, method=_hash_method())
+    audit.record("set_password", actor=actor, target=f"user:{user.id}")
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def reset_token(user: User) -> str:
+    """A link token for setting a new password. It stops working once the password has changed."""
+    return _serializer().dumps([user.id, user.password_hash[-12:]])
+
+
+def user_for_reset_token(token: str) -> User | None:
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    try:
+        user_id, fingerprint = _serializer().loads(token, max_age=hours * 3600)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.active or user.password_hash[-12:] != fingerprint:
+        return None
+    return user
+
+
+def random_password() -> str:
+    """A password nobody knows, for accounts whose owner sets their own through a reset link."""
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
+def set_active(user: User, active: bool, *, actor: User | str) -> None:
+    """Deactivate (signed out on their next request, cannot sign in) or reactivate a user."""
+    if user.active == active:
+        return
+    user.active = active
+    audit.record("reactivate_user" if active else "deactivate_user", actor=actor, target=f"user:{user.id}")
+
+
+def issue_reset_link_token(user: User, *, actor: User | str) -> str:
+    """A password reset token for `user`, recorded in the audit log (the token itself is not)."""
+    if not user.active:
+        raise ValueError("reactivate the user before issuing a password reset link")
+    audit.record("issue_reset_link", actor=actor, target=f"user:{user.id}")
+    return reset_token(user)

@@ -6,7 +6,7 @@ from typing import IO
 from .. import codes
 from ..extensions import db
 from ..importers import read_roster
-from ..models import PupilCode, RosterEntry, School, Wave
+from ..models import ClassSession, PupilCode, Response, ResponseStatus, RosterEntry, School, Wave
 from . import audit
 from . import questionnaires as loaded
 
@@ -99,3 +99,79 @@ def issue_codes(
         "issue_codes", actor=actor, target=f"wave:{wave.id}", school_urn=school.urn, count=len(issued)
     )
     return issued
+
+
+def replace_unused_codes(wave: Wave, school: School, *, actor) -> list[tuple[RosterEntry, str]]:
+    """New codes for every rostered pupil who has not started; their earlier codes stop working.
+
+    Codes are kept only as hashes, so a lost slip cannot be printed again: it is replaced.
+    """
+    unused = (
+        db.select(PupilCode.id)
+        .outerjoin(Response, Response.pupil_code_id == PupilCode.id)
+        .where(
+            PupilCode.wave_id == wave.id,
+            PupilCode.school_id == school.id,
+            PupilCode.roster_entry_id.is_not(None),
+            Response.id.is_(None),
+        )
+    )
+    db.session.execute(db.delete(PupilCode).where(PupilCode.id.in_(unused)))
+    return issue_codes(wave, school, actor=actor)
+
+
+MAX_CLASS_CODES = 60
+
+
+def open_class_session(wave: Wave, school: School, name: str, count: int, *, actor) -> list[str]:
+    """An anonymous class session with `count` codes not linked to any roster entry."""
+    if not 1 <= count <= MAX_CLASS_CODES:
+        raise ValueError(f"a class session has between 1 and {MAX_CLASS_CODES} codes")
+    session = ClassSession(wave_id=wave.id, school_id=school.id, name=name)
+    db.session.add(session)
+    db.session.flush()
+    issued = [codes.generate() for _ in range(count)]
+    db.session.add_all(
+        PupilCode(
+            code_hash=codes.hash_code(c), wave_id=wave.id, school_id=school.id, class_session_id=session.id
+        )
+        for c in issued
+    )
+    audit.record(
+        "open_class_session", actor=actor, target=f"wave:{wave.id}", school_urn=school.urn, count=count
+    )
+    return issued
+
+
+def waves_for_school(school: School) -> list[Wave]:
+    """National waves and the school's own, newest first."""
+    query = (
+        db.select(Wave)
+        .where((Wave.school_id.is_(None)) | (Wave.school_id == school.id))
+        .order_by(Wave.opens_at.desc(), Wave.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def wave_progress(wave: Wave, school: School) -> dict[str, int]:
+    """Counts for a school's wave: roster, codes issued, refused, started, complete."""
+    roster = db.session.scalar(
+        db.select(db.func.count()).select_from(RosterEntry).filter_by(wave_id=wave.id, school_id=school.id)
+    )
+    issued = db.session.scalar(
+        db.select(db.func.count()).select_from(PupilCode).filter_by(wave_id=wave.id, school_id=school.id)
+    )
+    statuses = dict(
+        db.session.execute(
+            db.select(Response.status, db.func.count())
+            .where(Response.wave_id == wave.id, Response.school_id == school.id)
+            .group_by(Response.status)
+        ).all()
+    )
+    return {
+        "roster": roster or 0,
+        "codes": issued or 0,
+        "complete": statuses.get(ResponseStatus.COMPLETE, 0),
+        "in_progress": statuses.get(ResponseStatus.IN_PROGRESS, 0),
+        "refused": statuses.get(ResponseStatus.REFUSED, 0),
+    }

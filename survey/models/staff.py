@@ -3,6 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import JSON, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -33,7 +34,7 @@ user_school = Table(
 )
 
 
-class User(Base):
+class User(UserMixin, Base):
     """A member of staff: school lead, reviewer or admin. Pupils never have accounts."""
 
     __tablename__ = "user"
@@ -49,6 +50,23 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     schools: Mapped[list[School]] = relationship(secondary=user_school)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a deactivated user is signed out on the next request
+        return self.active
+
+    def get_id(self) -> str:
+        # The session names the password too, so a password reset signs out every other session.
+        return f"{self.id}:{self.password_hash[-12:]}"
+
+    @property
+    def scope_description(self) -> str:
+        if self.role is Role.ADMIN or self.scope_kind is ScopeKind.NATIONAL:
+            return "National"
+        if self.scope_kind is ScopeKind.SCHOOLS:
+            return ", ".join(s.name for s in self.schools) or "No schools"
+        label = "Local authority" if self.scope_kind is ScopeKind.LOCAL_AUTHORITY else "Trust"
+        return f"{label}: {self.scope_value}"
 
 
 class AuditEvent(Base):

@@ -1,0 +1,130 @@
+"""Sign in, sign out, idle timeout and password reset for staff."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..data import audit, users
+from ..extensions import db, limiter, login_manager
+from ..models import Role, User
+from ..staff import STAFF_BLUEPRINTS
+from . import bp
+from .forms import NewPasswordForm, SignInForm
+
+HOME = {Role.SCHOOL_LEAD: "school.index", Role.REVIEWER: "review.index", Role.ADMIN: "admin.index"}
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    user_id, _, fingerprint = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or user.password_hash[-12:] != fingerprint:
+        return None
+    return user
+
+
+@bp.before_app_request
+def staff_idle_timeout():
+    """Sign staff out after a quiet spell: school computers are shared, and dashboards are sensitive."""
+    if request.blueprint not in STAFF_BLUEPRINTS or "_user_id" not in session:
+        return None  # pupil pages never load a staff user
+    now = time.time()
+    limit = current_app.config["STAFF_IDLE_TIMEOUT_MINUTES"] * 60
+    if now - session.get("staff_seen", now) > limit:
+        logout_user()
+        session.pop("staff_seen", None)
+        flash("You were signed out because you had not used the service for a while.")
+        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+    session["staff_seen"] = now
+    return None
+
+
+def _safe_next(target: str | None) -> str | None:
+    parts = urlsplit(target or "")
+    if not target or not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _sign_in_failed(response) -> bool:
+    return bool(g.get("sign_in_failed"))
+
+
+def _email_key() -> str:
+    return (request.form.get("email") or "").strip().lower()[:254] or "no-email"
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_ATTEMPTS_PER_EMAIL"],
+    key_func=_email_key,
+    methods=["POST"],
+    deduct_when=_sign_in_failed,
+    scope="sign-in-email",
+)
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_ATTEMPTS_PER_NETWORK"],
+    methods=["POST"],
+    deduct_when=_sign_in_failed,
+    scope="sign-in-network",
+)
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME[current_user.role]))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = users.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            destination = _safe_next(request.args.get("next"))
+            session.clear()  # a fresh session: nothing a pupil or an earlier visitor left behind
+            login_user(user)
+            session["staff_seen"] = time.time()
+            audit.record("sign_in", actor=user)
+            db.session.commit()
+            return redirect(destination or url_for(HOME[user.role]))
+        form.email.errors.append("Enter the email address and password of an active account")
+    if form.errors:
+        g.sign_in_failed = True
+    return render_template("auth/sign_in.html", form=form)
+
+
+@bp.post("/sign-out")
+def sign_out():
+    from flask_wtf import FlaskForm
+
+    if not FlaskForm().validate_on_submit():
+        return redirect(url_for("auth.sign_in"))
+    if current_user.is_authenticated:
+        audit.record("sign_out", actor=current_user._get_current_object())
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have signed out.")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.get("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.sign_in"))
+    return redirect(url_for(HOME[current_user.role]))
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = users.user_for_reset_token(token)
+    if user is None:
+        return render_template("auth/reset_link_expired.html"), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        users.set_password(user, form.password.data, actor=user)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("Your new password is saved. Sign in with it.")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/reset_password.html", form=form, user=user)

@@ -1,0 +1,389 @@
+"""A school's results, as school leads and reviewers see them: every table already suppressed.
+
+`school_results` turns the scored responses (`survey.data.results`) into `Table`s with `analysis`:
+each scale with its benchmarks, the gap between each pupil group and the rest of the school,
+lost learning by group with risk ratios, and trends across waves. Groups of fewer than 10 pupils
+are hidden by `analysis` (with complementary suppression) before a table is built.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+import analysis
+from questionnaires import Questionnaire
+
+from .data.results import GROUPS, Results, percentile
+from .models import School
+from .reference import ETHNICITY_MAJOR, GENDER, SEN
+from .tables import Column, Table
+
+MIN_N = 10
+YES_NO = {"Y": "Yes", "N": "No"}
+LEVEL_LABELS = {
+    "fsm": {"Y": "Eligible for free school meals", "N": "Not eligible"},
+    "sen": SEN,
+    "ethnicity_major": ETHNICITY_MAJOR,
+    "gender": GENDER,
+    "eal": YES_NO,
+    "looked_after": YES_NO,
+}
+GROUP_LABELS = dict(GROUPS)
+
+
+def level_label(group: str, level) -> str:
+    if level is None or (isinstance(level, float) and math.isnan(level)) or level is pd.NA:
+        return "Not known"
+    if group == "year_group":
+        return f"Year {int(float(level))}"
+    return LEVEL_LABELS.get(group, {}).get(str(level), str(level))
+
+
+def _nan(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def scale_title(questionnaire: Questionnaire, scale_id: str) -> str:
+    return questionnaire.scale(scale_id).title.get_for("en")
+
+
+def lost_learning_questions(questionnaire: Questionnaire) -> list:
+    """The single-choice questions of the lost-learning section ("at least once" outcomes)."""
+    section = next((s for s in questionnaire.sections if s.id == "lost_learning"), None)
+    if section is None:
+        return []
+    return [q for q in section.questions if q.type == "single"]
+
+
+@dataclass
+class SchoolResults:
+    school: School
+    results: Results
+    wave_id: int
+    n: int
+    scale_id: str
+    group: str
+    tables: list[Table] = field(default_factory=list)
+    charts: dict = field(default_factory=dict)
+
+    def table(self, table_id: str) -> Table:
+        return next(t for t in self.tables if t.id == table_id)
+
+
+def school_results(
+    results: Results, school: School, wave_id: int, *, scale_id: str, group: str
+) -> SchoolResults:
+    """Every table of a school's dashboard for one wave (each suppressed by `analysis`)."""
+    wave_rows = results.for_wave(wave_id)
+    own = wave_rows[wave_rows["school_urn"] == school.urn]
+    out = SchoolResults(school, results, wave_id, len(own), scale_id, group)
+    if out.n < MIN_N:
+        return out  # nothing can be shown; the page says so
+    out.tables.append(scales_table(results.questionnaire, wave_rows, school))
+    out.tables.append(gaps_table(results.questionnaire, own, scale_id, group))
+    out.tables.append(lost_learning_table(results.questionnaire, own))
+    out.tables.append(lost_learning_by_group_table(results.questionnaire, own, group))
+    out.tables.append(trend_table(results, school, scale_id))
+    return out
+
+
+def scales_table(questionnaire: Questionnaire, wave_rows: pd.DataFrame, school: School) -> Table:
+    own = wave_rows[wave_rows["school_urn"] == school.urn]
+    local = wave_rows[wave_rows["la_code"] == school.la_code]
+    rows = []
+    for scale in questionnaire.scales:
+        mine = analysis.aggregate(own, "school_urn", scale.id).iloc[0]
+        nation = _overall(wave_rows, scale.id)
+        area = _overall(local, scale.id)
+        schools = analysis.aggregate(wave_rows, "school_urn", scale.id)
+        shown = schools[~schools["suppressed"]]
+        hidden = Table.hidden(mine["suppressed_reason"])
+        rows.append(
+            {
+                "scale": scale.title.get_for("en"),
+                "scale_id": scale.id,
+                "n": mine["n"],
+                "mean": mine["mean"],
+                "ci_low": mine["ci_low"],
+                "ci_high": mine["ci_high"],
+                "pct_positive": mine["pct_positive"],
+                "national": nation,
+                "local": area,
+                "percentile": None if hidden else percentile(_nan(mine["mean"]), shown["mean"]),
+                "_suppressed": hidden,
+            }
+        )
+    return Table(
+        id="scales",
+        title="Scores on each scale",
+        caption="Average score on each scale (1 to 5, higher is better), with benchmarks",
+        columns=[
+            Column("scale", "Scale"),
+            Column("n", "Pupils", "count"),
+            Column("mean", "School score", "number"),
+            Column("ci_low", "95% CI from", "number"),
+            Column("ci_high", "95% CI to", "number"),
+            Column("pct_positive", "Positive", "percent"),
+            Column("local", f"{school.la_name} average", "number"),
+            Column("national", "National average", "number"),
+            Column("percentile", "Percentile among schools", "count"),
+        ],
+        rows=rows,
+        note="Percentile: the share of schools with a lower score. "
+        "Benchmarks are for the same questionnaire and wave.",
+    )
+
+
+def _overall(rows: pd.DataFrame, measure: str) -> float:
+    values = rows[measure].dropna()
+    return float(values.mean()) if len(values) >= MIN_N else math.nan
+
+
+def gaps_table(questionnaire: Questionnaire, own: pd.DataFrame, scale_id: str, group: str) -> Table:
+    found = analysis.gaps(own, group, scale_id, by="school_urn")
+    rows = []
+    for _, r in found.iterrows():
+        hidden = Table.hidden(r["suppressed_reason"])
+        significant = (not hidden) and bool(r["significant"]) if not pd.isna(r["significant"]) else False
+        rows.append(
+            {
+                "level": level_label(group, r[group]),
+                "n": r["n"],
+                "mean": r["mean"],
+                "gap": r["gap"],
+                "ci_low": r["ci_low"],
+                "ci_high": r["ci_high"],
+                "_suppressed": hidden,
+                "_highlight": ("Higher" if r["gap"] > 0 else "Lower") if significant else None,
+            }
+        )
+    title = scale_title(questionnaire, scale_id)
+    return Table(
+        id="gaps",
+        title=f"{title} by {GROUP_LABELS[group].lower()}",
+        caption=f"{title}: each group compared with the rest of the school",
+        columns=[
+            Column("level", GROUP_LABELS[group]),
+            Column("n", "Pupils", "count"),
+            Column("mean", "Score", "number"),
+            Column("gap", "Gap to the rest of the school", "signed"),
+            Column("ci_low", "95% CI from", "signed"),
+            Column("ci_high", "95% CI to", "signed"),
+        ],
+        rows=rows,
+        note="A gap is marked Higher or Lower when its 95% confidence interval does not include zero.",
+    )
+
+
+def lost_learning_table(questionnaire: Questionnaire, own: pd.DataFrame) -> Table:
+    rows = []
+    for question in lost_learning_questions(questionnaire):
+        happened = analysis.at_least_once(own, question.id, questionnaire)
+        known = int(happened.notna().sum())
+        count = int((happened == 1).sum())
+        hidden = known < MIN_N or 0 < count < MIN_N or 0 < known - count < MIN_N
+        rows.append(
+            {
+                "question": question.text.get_for("en"),
+                "known": known,
+                "pct": 100 * count / known if known else math.nan,
+                "_suppressed": hidden,
+            }
+        )
+    return Table(
+        id="lost-learning",
+        title="Lost learning",
+        caption="Pupils who said each happened to them at least once since September",
+        columns=[
+            Column("question", "Experience"),
+            Column("known", "Pupils who answered", "count"),
+            Column("pct", "At least once", "percent"),
+        ],
+        rows=rows,
+        note="Hidden where fewer than 10 pupils answered, "
+        "or fewer than 10 did or did not have the experience.",
+    )
+
+
+def lost_learning_by_group_table(questionnaire: Questionnaire, own: pd.DataFrame, group: str) -> Table:
+    rows = []
+    for question in lost_learning_questions(questionnaire):
+        table = analysis.disproportionality(own, question.id, group, questionnaire=questionnaire)
+        short = question.text.get_for("en").removeprefix("Since September, ")
+        for _, r in table.iterrows():
+            hidden = Table.hidden(r["suppressed_reason"])
+            low, high = _nan(r["rr_ci_low"]), _nan(r["rr_ci_high"])
+            rows.append(
+                {
+                    "question": short[0].upper() + short[1:],
+                    "level": level_label(group, r[group]),
+                    "n": r["n_g"],
+                    "risk": 100 * _nan(r["risk"]),
+                    "rr": r["rr"],
+                    "rr_ci_low": low,
+                    "rr_ci_high": high,
+                    "_suppressed": hidden,
+                    "_highlight": "More likely"
+                    if not hidden and low > 1
+                    else "Less likely"
+                    if not hidden and high < 1
+                    else None,
+                }
+            )
+    return Table(
+        id="lost-learning-groups",
+        title=f"Lost learning by {GROUP_LABELS[group].lower()}",
+        caption=f"Lost learning by {GROUP_LABELS[group].lower()}: risk ratios compared with all other pupils",
+        columns=[
+            Column("question", "Experience"),
+            Column("level", GROUP_LABELS[group]),
+            Column("n", "Pupils", "count"),
+            Column("risk", "At least once", "percent"),
+            Column("rr", "Risk ratio", "ratio"),
+            Column("rr_ci_low", "95% CI from", "ratio"),
+            Column("rr_ci_high", "95% CI to", "ratio"),
+        ],
+        rows=rows,
+        note="A risk ratio of 2 means twice as likely as the other pupils of the school. "
+        "Marked where the 95% confidence interval does not include 1.",
+    )
+
+
+def trend_table(results: Results, school: School, scale_id: str) -> Table:
+    own = results.for_school(school.urn)
+    rows = []
+    for _, wave in results.waves.iterrows():
+        mine = own[own["wave_id"] == wave["wave_id"]]
+        if mine.empty:
+            continue
+        found = analysis.aggregate(mine, "school_urn", scale_id).iloc[0]
+        everyone = results.for_wave(int(wave["wave_id"]))
+        rows.append(
+            {
+                "wave": wave["name"],
+                "n": found["n"],
+                "mean": found["mean"],
+                "ci_low": found["ci_low"],
+                "ci_high": found["ci_high"],
+                "national": _overall(everyone, scale_id),
+                "_suppressed": Table.hidden(found["suppressed_reason"]),
+            }
+        )
+    title = scale_title(results.questionnaire, scale_id)
+    return Table(
+        id="trend",
+        title=f"{title} over time",
+        caption=f"{title}: the school's score in each wave, and the national average",
+        columns=[
+            Column("wave", "Wave"),
+            Column("n", "Pupils", "count"),
+            Column("mean", "School score", "number"),
+            Column("ci_low", "95% CI from", "number"),
+            Column("ci_high", "95% CI to", "number"),
+            Column("national", "National average", "number"),
+        ],
+        rows=rows,
+    )
+
+
+def finite(value) -> float | None:
+    number = _nan(value)
+    return None if np.isnan(number) else number
+
+
+def charts_for(shown: SchoolResults) -> dict:
+    """An accessible SVG chart beside each table of the dashboard, drawn from the same rows."""
+    from . import charts
+
+    out = {}
+    tables = {t.id: t for t in shown.tables}
+    if "scales" in tables:
+        rows = [
+            {
+                "label": r["scale"],
+                "value": None if r["_suppressed"] else finite(r["mean"]),
+                "low": finite(r["ci_low"]),
+                "high": finite(r["ci_high"]),
+                "note": f"National average {r['national']:.1f}" if finite(r["national"]) else None,
+            }
+            for r in tables["scales"].rows
+        ]
+        out["scales"] = charts.estimate_chart(
+            rows,
+            chart_id="chart-scales",
+            title="The school's score on each scale",
+            description="Each scale's average score from 1 to 5 with its 95% confidence interval; "
+            "the national average is written under each scale. The table below has the same figures.",
+            axis_label="Score (1 to 5, higher is better)",
+        )
+    if "gaps" in tables and tables["gaps"].rows:
+        table = tables["gaps"]
+        rows = [
+            {
+                "label": r["level"],
+                "value": None if r["_suppressed"] else finite(r["gap"]),
+                "low": finite(r["ci_low"]),
+                "high": finite(r["ci_high"]),
+                "suppressed_label": r["_suppressed"] if isinstance(r["_suppressed"], str) else None,
+            }
+            for r in table.rows
+        ]
+        out["gaps"] = charts.gap_chart(
+            rows,
+            chart_id="chart-gaps",
+            title=table.caption,
+            description="Each group's score minus the rest of the school's, with its 95% confidence "
+            "interval; a group differs when its interval does not cross zero. "
+            "The table below has the figures.",
+            axis_label="Gap in score (points on the 1 to 5 scale)",
+        )
+    if "lost-learning" in tables:
+        rows = [
+            {"label": r["question"].removeprefix("Since September, "),
+             "value": None if r["_suppressed"] else finite(r["pct"])}
+            for r in tables["lost-learning"].rows
+        ]  # fmt: skip
+        out["lost-learning"] = charts.bar_chart(
+            rows,
+            chart_id="chart-lost-learning",
+            title="Pupils who missed learning, by kind",
+            description="The percentage of pupils who said each happened at least once since September. "
+            "The table below has the figures.",
+            axis_label="Pupils (%)",
+        )
+    if "trend" in tables and tables["trend"].rows:
+        rows = tables["trend"].rows
+        out["trend"] = charts.trend_chart(
+            [
+                {
+                    "label": "This school",
+                    "points": [
+                        (
+                            r["wave"],
+                            None if r["_suppressed"] else finite(r["mean"]),
+                            finite(r["ci_low"]),
+                            finite(r["ci_high"]),
+                        )
+                        for r in rows
+                    ],
+                },
+                {
+                    "label": "National average",
+                    "points": [(r["wave"], finite(r["national"]), None, None) for r in rows],
+                },
+            ],
+            chart_id="chart-trend",
+            title=tables["trend"].caption,
+            description="The school's score in each wave beside the national average. "
+            "The table below has the figures.",
+            domain=(1, 5),
+            axis_label="Score (1 to 5)",
+        )
+    return out

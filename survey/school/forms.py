@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import DateField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..data.waves import MAX_CLASS_CODES
+
+MAX_ROSTER_BYTES = 2 * 1024 * 1024
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class WaveForm(FlaskForm):
+    name = StringField(
+        "Name of the wave",
+        description="For example, Spring 2027. Pupils do not see it.",
+        validators=[
+            DataRequired(message="Enter a name for the wave"),
+            Length(max=120, message="Use 120 characters or fewer"),
+        ],
+        filters=[_strip],
+        widget=GovTextInput(),
+    )
+    questionnaire = RadioField(
+        "Questionnaire",
+        validators=[InputRequired(message="Choose the questionnaire")],
+        widget=GovRadioInput(),
+    )
+    opens = DateField(
+        "Opens on",
+        description="For example, 12 1 2027",
+        validators=[InputRequired(message="Enter the date the wave opens")],
+        widget=GovDateInput(),
+    )
+    closes = DateField(
+        "Closes on",
+        description="Pupils cannot start or finish after the end of the day before this date.",
+        validators=[InputRequired(message="Enter the date the wave closes")],
+        widget=GovDateInput(),
+    )
+    submit = SubmitField("Create the wave", widget=GovSubmitInput())
+
+    def validate_closes(self, field) -> None:
+        if self.opens.data and field.data and field.data <= self.opens.data:
+            raise ValidationError("The closing date must be after the opening date")
+
+
+class RosterForm(FlaskForm):
+    roster = FileField(
+        "Upload the roster",
+        description="A CSV file with one row per pupil. Use your own pupil references, never names.",
+        validators=[
+            FileRequired(message="Choose a CSV file to upload"),
+            FileAllowed(["csv"], message="The roster must be a CSV file"),
+        ],
+        widget=GovFileInput(),
+    )
+    submit = SubmitField("Upload the roster", widget=GovSubmitInput())
+
+
+class ClassSessionForm(FlaskForm):
+    name = StringField(
+        "Class name",
+        description="For example, 8B. Pupils in an anonymous session answer the About you "
+        "questions themselves.",
+        validators=[
+            DataRequired(message="Enter the class name"),
+            Length(max=60, message="Use 60 characters or fewer"),
+        ],
+        filters=[_strip],
+        widget=GovTextInput(),
+    )
+    count = IntegerField(
+        "Number of codes",
+        validators=[
+            InputRequired(message="Enter the number of codes"),
+            NumberRange(min=1, max=MAX_CLASS_CODES, message=f"Enter a number from 1 to {MAX_CLASS_CODES}"),
+        ],
+        widget=GovTextInput(),
+    )
+    submit = SubmitField("Open the session and print codes", widget=GovSubmitInput())
+
+
+class TrustedAdultForm(FlaskForm):
+    text = TextAreaField(
+        "Who pupils can talk to",
+        description="Pupils see this on the last page of the survey. For example: Talk to any "
+        "member of staff, or Ms Patel in the pastoral office.",
+        validators=[Optional(), Length(max=500, message="Use 500 characters or fewer")],
+        filters=[_strip],
+        widget=GovTextArea(),
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class YouSaidWeDidForm(FlaskForm):
+    text = TextAreaField(
+        "What you will change",
+        description="Pupils see this before they start the next survey. Write it for them: short sentences, "
+        "one change per line. Leave it empty to stop showing it.",
+        validators=[Optional(), Length(max=2000, message="Use 2,000 characters or fewer")],
+        filters=[_strip],
+        widget=GovTextArea(),
+    )
+    submit = SubmitField("Publish to pupils", widget=GovSubmitInput())

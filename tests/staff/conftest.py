@@ -1,0 +1,143 @@
+"""Fixtures for the staff portals: two schools, a user of every role and scope, role-named clients.
+
+`school_a` (URN 100001, local authority 201, trust "Hill Trust") and `school_b` (URN 100002, local
+authority 202, no trust). Clients are signed in through the real sign-in form.
+
+`demo_app` is the app on a database holding the whole demo (21 schools, about 6,500 responses),
+loaded once per database per test session; tests must only read it.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from survey.data.users import create_user
+from survey.extensions import db
+from survey.models import Role, School, ScopeKind
+
+from ..conftest import make_app, migrate
+
+PASSWORD = "correct horse battery staple"
+USERS = {
+    "school_lead": ("lead@a.example", Role.SCHOOL_LEAD, ScopeKind.SCHOOLS, None),
+    "other_lead": ("lead@b.example", Role.SCHOOL_LEAD, ScopeKind.SCHOOLS, None),
+    "reviewer": ("reviewer@national.example", Role.REVIEWER, ScopeKind.NATIONAL, None),
+    "la_reviewer": ("reviewer@la201.example", Role.REVIEWER, ScopeKind.LOCAL_AUTHORITY, "201"),
+    "trust_reviewer": ("reviewer@trust.example", Role.REVIEWER, ScopeKind.TRUST, "Hill Trust"),
+    "admin": ("admin@national.example", Role.ADMIN, ScopeKind.NATIONAL, None),
+}
+
+
+@pytest.fixture
+def schools(loaded):
+    """URNs of two schools in different local authorities, and a user of every role."""
+    with loaded.app_context():
+        a = School(urn=100001, name="Hillside Academy", la_code="201", la_name="Northshire",
+                   phase="Secondary", type="Academy", trust="Hill Trust")  # fmt: skip
+        b = School(urn=100002, name="Valley School", la_code="202", la_name="Southshire",
+                   phase="Secondary", type="Community school")  # fmt: skip
+        db.session.add_all([a, b])
+        db.session.flush()
+        for name, (email, role, kind, value) in USERS.items():
+            own = [a] if name == "school_lead" else [b] if name == "other_lead" else None
+            create_user(email=email, password=PASSWORD, role=role, scope_kind=kind, scope_value=value,
+                        schools=own, actor="test")  # fmt: skip
+        db.session.commit()
+    return {"a": 100001, "b": 100002}
+
+
+def sign_in(client, email: str, password: str = PASSWORD):
+    return client.post("/staff/sign-in", data={"email": email, "password": password})
+
+
+def _client_for(app, user: str):
+    client = app.test_client()
+    response = sign_in(client, USERS[user][0])
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+@pytest.fixture
+def anonymous_client(loaded, schools):
+    return loaded.test_client()
+
+
+@pytest.fixture
+def school_lead_client(loaded, schools):
+    return _client_for(loaded, "school_lead")
+
+
+@pytest.fixture
+def reviewer_client(loaded, schools):
+    return _client_for(loaded, "reviewer")
+
+
+@pytest.fixture
+def la_reviewer_client(loaded, schools):
+    return _client_for(loaded, "la_reviewer")
+
+
+@pytest.fixture
+def admin_client(loaded, schools):
+    return _client_for(loaded, "admin")
+
+
+@pytest.fixture
+def client_as(loaded, schools):
+    """client_as("trust_reviewer") → a client signed in as that user of `USERS` (None: signed out)."""
+    return lambda user: loaded.test_client() if user is None else _client_for(loaded, user)
+
+
+# -- the demo data, loaded once per database ------------------------------------------------------
+
+
+def _load_demo(url: str) -> None:
+    app = make_app(url)
+    runner = app.test_cli_runner()
+    for args in (["load-questionnaires"], ["demo"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite(sqlite_template, tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    _load_demo(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def demo_postgres(postgres_schema) -> str:
+    url = postgres_schema()
+    migrate(url)
+    _load_demo(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_app(request):
+    url = request.getfixturevalue(f"demo_{request.param}")
+    app = make_app(url)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def demo_client_as(demo_app):
+    """demo_client_as("lead@demo.example") → a client signed in as that demo user."""
+    from survey.demo import DEMO_PASSWORD
+
+    def make(email: str):
+        client = demo_app.test_client()
+        response = sign_in(client, email, DEMO_PASSWORD)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return make

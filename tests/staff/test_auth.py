@@ -1,0 +1,139 @@
+"""Staff sign-in: passwords, sessions, timeouts, reset links and rate limits."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from survey.data import users
+from survey.extensions import db
+from survey.models import AuditEvent, User
+
+from ..pages import check_page
+from .conftest import PASSWORD, USERS, sign_in
+
+
+def test_sign_in_page_is_a_valid_page(anonymous_client):
+    page = check_page(anonymous_client.get("/staff/sign-in"))
+    assert page.find("h1").get_text(strip=True) == "Sign in"
+    assert page.find("input", {"name": "password", "type": "password"})
+
+
+@pytest.mark.parametrize(
+    ("user", "home"),
+    [("school_lead", "/school/"), ("reviewer", "/review/"), ("admin", "/admin/")],
+)
+def test_each_role_lands_on_its_own_portal(client_as, user, home):
+    client = client_as(None)
+    response = sign_in(client, USERS[user][0])
+    assert response.status_code == 302
+    assert response.headers["Location"] == home
+
+
+def test_wrong_password_and_unknown_email_get_the_same_message(anonymous_client, loaded):
+    for email, password in [(USERS["admin"][0], "not the password!"), ("nobody@x.example", PASSWORD)]:
+        page = check_page(sign_in(anonymous_client, email, password))
+        summary = page.select_one(".govuk-error-summary").get_text(" ", strip=True)
+        assert "Enter the email address and password of an active account" in summary
+    assert page.title.get_text().startswith("Error:")
+
+
+def test_empty_form_says_what_is_missing(anonymous_client):
+    page = check_page(anonymous_client.post("/staff/sign-in", data={}))
+    summary = page.select_one(".govuk-error-summary").get_text(" ", strip=True)
+    assert "Enter your email address" in summary and "Enter your password" in summary
+
+
+def test_sign_in_goes_back_to_the_page_asked_for_but_never_off_site(client_as):
+    client = client_as(None)
+    asked = client.get("/school/100001/")
+    assert asked.status_code == 302 and "/staff/sign-in?next=" in asked.headers["Location"]
+    response = client.post(
+        asked.headers["Location"], data={"email": USERS["school_lead"][0], "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/school/100001/"
+
+    other = client_as(None)
+    response = other.post(
+        "/staff/sign-in?next=//evil.example/x", data={"email": USERS["school_lead"][0], "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/school/"
+
+
+def test_sign_out_ends_the_session(school_lead_client):
+    assert school_lead_client.get("/school/100001/").status_code == 200
+    response = school_lead_client.post("/staff/sign-out")
+    assert response.headers["Location"] == "/staff/sign-in"
+    assert school_lead_client.get("/school/100001/").status_code == 302
+
+
+def test_sign_in_and_out_are_audited(school_lead_client, loaded):
+    school_lead_client.post("/staff/sign-out")
+    with loaded.app_context():
+        actions = db.session.scalars(
+            sa.select(AuditEvent.action)
+            .where(AuditEvent.actor == USERS["school_lead"][0])
+            .order_by(AuditEvent.id)
+        ).all()
+    assert actions[-2:] == ["sign_in", "sign_out"]
+
+
+def test_idle_staff_are_signed_out(school_lead_client, loaded):
+    loaded.config["STAFF_IDLE_TIMEOUT_MINUTES"] = 30
+    with school_lead_client.session_transaction() as session:
+        session["staff_seen"] = time.time() - 31 * 60
+    response = school_lead_client.get("/school/100001/")
+    assert response.status_code == 302 and "/staff/sign-in" in response.headers["Location"]
+    page = check_page(school_lead_client.get(response.headers["Location"]))
+    assert "signed out because you had not used the service" in page.get_text()
+
+
+def test_deactivated_users_are_signed_out_and_cannot_sign_in(school_lead_client, loaded):
+    with loaded.app_context():
+        user = db.session.scalar(sa.select(User).filter_by(email=USERS["school_lead"][0]))
+        user.active = False
+        db.session.commit()
+    assert school_lead_client.get("/school/100001/").status_code == 302
+    response = sign_in(school_lead_client, USERS["school_lead"][0])
+    assert response.status_code == 200  # the form again, with an error
+
+
+def test_a_reset_link_sets_a_new_password_once_and_signs_out_old_sessions(
+    school_lead_client, client_as, loaded
+):
+    with loaded.app_context(), loaded.test_request_context():
+        user = db.session.scalar(sa.select(User).filter_by(email=USERS["school_lead"][0]))
+        token = users.reset_token(user)
+    anonymous = client_as(None)
+    page = check_page(anonymous.get(f"/staff/reset-password/{token}"))
+    assert USERS["school_lead"][0] in page.get_text()
+
+    mismatch = check_page(
+        anonymous.post(f"/staff/reset-password/{token}", data={"password": "a" * 14, "confirm": "b" * 14})
+    )
+    assert "The two passwords do not match" in mismatch.select_one(".govuk-error-summary").get_text()
+    new = "a brand new passphrase"
+    response = anonymous.post(f"/staff/reset-password/{token}", data={"password": new, "confirm": new})
+    assert response.headers["Location"] == "/staff/sign-in"
+
+    assert anonymous.get(f"/staff/reset-password/{token}").status_code == 404  # used once
+    assert school_lead_client.get("/school/100001/").status_code == 302  # the old session has ended
+    assert sign_in(client_as(None), USERS["school_lead"][0], PASSWORD).status_code == 200
+    assert sign_in(client_as(None), USERS["school_lead"][0], new).status_code == 302
+
+
+def test_a_forged_reset_link_does_not_work(anonymous_client):
+    page = check_page(anonymous_client.get("/staff/reset-password/not-a-real-token"))
+    assert "This link does not work" in page.get_text()
+
+
+def test_guessing_passwords_is_rate_limited_per_email(loaded, schools):
+    loaded.config["SIGN_IN_ATTEMPTS_PER_EMAIL"] = "3 per minute"
+    client = loaded.test_client()
+    email = USERS["reviewer"][0]
+    statuses = [sign_in(client, email, f"wrong password {i}").status_code for i in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    # The right password is refused too while the limit lasts: that is the point.
+    assert sign_in(client, email).status_code == 429
