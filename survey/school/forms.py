@@ -18,6 +18,19 @@ from ..data.waves import MAX_CLASS_CODES
 MAX_ROSTER_BYTES = 2 * 1024 * 1024
 
 
+class DateInput(GovDateInput):
+    """GOV.UK day, month and year boxes that cope with a form posted with missing or extra boxes."""
+
+    def map_gov_params(self, field, **kwargs):
+        raw = field.raw_data
+        if raw is not None:
+            field.raw_data = None if not raw else ([*raw, "", "", ""][:3])
+        try:
+            return super().map_gov_params(field, **kwargs)
+        finally:
+            field.raw_data = raw
+
+
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -41,14 +54,16 @@ class WaveForm(FlaskForm):
     opens = DateField(
         "Opens on",
         description="For example, 12 1 2027",
+        format="%d %m %Y",
         validators=[InputRequired(message="Enter the date the wave opens")],
-        widget=GovDateInput(),
+        widget=DateInput(),
     )
     closes = DateField(
         "Closes on",
         description="Pupils cannot start or finish after the end of the day before this date.",
+        format="%d %m %Y",
         validators=[InputRequired(message="Enter the date the wave closes")],
-        widget=GovDateInput(),
+        widget=DateInput(),
     )
     submit = SubmitField("Create the wave", widget=GovSubmitInput())
 

@@ -114,7 +114,7 @@ def wave(urn: int, wave_id: int):
         school=school,
         wave=wave,
         form=form,
-        class_form=ClassSessionForm(formdata=None),
+        class_form=ClassSessionForm(formdata=None, prefix="class"),
         problems=problems,
         progress=wave_data.wave_progress(wave, school),
         sessions=_class_sessions(wave, school),
@@ -195,7 +195,7 @@ def _slips_page(school: School, wave: Wave, slips: list[dict]):
 def class_session(urn: int, wave_id: int):
     school = school_or_404(urn)
     wave = wave_or_404(school, wave_id)
-    form = ClassSessionForm()
+    form = ClassSessionForm(prefix="class")
     if not form.validate_on_submit():
         return render_template(
             "school/wave.html",

@@ -122,7 +122,7 @@ def demo_postgres(postgres_schema) -> str:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def demo_app(request):
-    url = request.getfixturevalue(f"demo_{request.param}")
+    url = request.getfixturevalue("demo_sqlite" if request.param == "sqlite" else "demo_postgres")
     app = make_app(url)
     yield app
     with app.app_context():

@@ -1,0 +1,262 @@
+"""The school lead's portal: waves, roster upload, codes, class sessions, response rates, results."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from survey import codes
+from survey.demo import FREE_TEXT
+from survey.extensions import db
+from survey.models import AuditEvent, PupilCode, RosterEntry, School, Wave
+
+from ..pages import check_page
+
+HEADER = "pupil_reference,year_group,gender,ethnicity_major,ethnicity_minor,sen,fsm,eal,looked_after,class\n"
+
+
+def roster_csv(count: int, *, year=7, start=1, klass="7A") -> str:
+    rows = [f"P{n:04d},{year},F,WHIT,WBRI,N,N,N,N,{klass}" for n in range(start, start + count)]
+    return HEADER + "\n".join(rows) + "\n"
+
+
+@pytest.fixture
+def wave_id(school_lead_client):
+    response = school_lead_client.post(
+        "/school/100001/waves/new",
+        data={
+            "name": "Spring 2027",
+            "questionnaire": "national-secondary",
+            "opens": ["1", "1", "2026"],
+            "closes": ["1", "1", "2030"],
+        },  # fmt: skip
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(re.search(r"/waves/(\d+)/", response.headers["Location"]).group(1))
+
+
+def upload(client, wave_id: int, text: str, name="roster.csv"):
+    return client.post(
+        f"/school/100001/waves/{wave_id}/",
+        data={"roster": (io.BytesIO(text.encode()), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_overview_lists_the_school_and_its_waves(school_lead_client, wave_id):
+    page = check_page(school_lead_client.get("/school/100001/"))
+    assert page.find("h1").get_text(strip=True) == "Hillside Academy"
+    assert "Spring 2027" in page.get_text()
+
+
+def test_a_single_school_lead_goes_straight_to_the_school(school_lead_client):
+    assert school_lead_client.get("/school/").headers["Location"] == "/school/100001/"
+
+
+def test_another_schools_pages_are_not_found(school_lead_client, wave_id):
+    for url in ["/school/100002/", "/school/100002/results", "/school/100002/comments", "/school/999999/"]:
+        assert school_lead_client.get(url).status_code == 404, url
+
+
+def test_a_wave_must_close_after_it_opens(school_lead_client):
+    page = check_page(
+        school_lead_client.post(
+            "/school/100001/waves/new",
+            data={
+                "name": "Backwards",
+                "questionnaire": "national-secondary",
+                "opens": ["2", "2", "2027"],
+                "closes": ["1", "2", "2027"],
+            },  # fmt: skip
+        )
+    )
+    assert (
+        "The closing date must be after the opening date"
+        in page.select_one(".govuk-error-summary").get_text()
+    )
+
+
+def test_a_bad_roster_lists_every_problem_and_saves_nothing(school_lead_client, wave_id, loaded):
+    bad = (
+        HEADER
+        + "P0001,7,F,WHIT,WBRI,N,N,N,N,7A\nJohn Smith,99,F,WHIT,WBRI,N,N,N,N,7A\nP0003,7,Q,XXXX,WBRI,N,N,N,N,7A\n"
+    )
+    page = check_page(upload(school_lead_client, wave_id, bad))
+    text = page.get_text(" ")
+    assert "nothing was saved" in text
+    assert "line 3, column 'pupil_reference'" in text
+    assert "line 3, column 'year_group'" in text
+    assert "line 4, column 'gender'" in text
+    with loaded.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(RosterEntry)) == 0
+
+
+def test_a_file_that_is_not_csv_is_refused(school_lead_client, wave_id):
+    page = check_page(upload(school_lead_client, wave_id, "hello", name="roster.exe"))
+    assert "The roster must be a CSV file" in page.select_one(".govuk-error-summary").get_text()
+
+
+def test_codes_are_issued_once_as_csv_and_reprinting_replaces_unused_ones(
+    school_lead_client, wave_id, loaded
+):
+    response = upload(school_lead_client, wave_id, roster_csv(12))
+    assert response.status_code == 302
+    first = school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data={"format": "csv"})
+    assert first.headers["Content-Disposition"].startswith("attachment")
+    assert first.headers["Cache-Control"] == "no-store"
+    rows = list(csv.DictReader(io.StringIO(first.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) == 12 and {r["reference"] for r in rows} == {f"P{n:04d}" for n in range(1, 13)}
+    assert all(codes.looks_like_a_code(r["code"]) for r in rows)
+    assert "name" not in rows[0]
+
+    slips = check_page(
+        school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data={"format": "slips"})
+    )
+    printed = [s.get_text(strip=True) for s in slips.select(".app-slip__code")]
+    assert len(printed) == 12 and not set(printed) & {r["code"] for r in rows}
+    with loaded.app_context():
+        stored = set(db.session.scalars(sa.select(PupilCode.code_hash)))
+        assert {codes.hash_code(c) for c in printed} == stored  # the first codes no longer work
+
+
+def test_an_anonymous_class_session_prints_codes_without_references(school_lead_client, wave_id, loaded):
+    page = check_page(
+        school_lead_client.post(
+            f"/school/100001/waves/{wave_id}/class-sessions", data={"class-name": "8B", "class-count": "5"}
+        )
+    )
+    assert len(page.select(".app-slip__code")) == 5
+    too_many = school_lead_client.post(
+        f"/school/100001/waves/{wave_id}/class-sessions", data={"class-name": "8B", "class-count": "500"}
+    )
+    assert too_many.status_code == 400
+    assert "Enter a number from 1 to 60" in check_page(too_many).select_one(".govuk-error-summary").get_text()
+
+
+def test_response_rates_hide_groups_under_ten(school_lead_client, wave_id):
+    upload(
+        school_lead_client, wave_id, roster_csv(30, year=7) + roster_csv(4, year=8, start=100)[len(HEADER) :]
+    )
+    page = check_page(school_lead_client.get(f"/school/100001/waves/{wave_id}/rates"))
+    table = page.find(id="table-rates-year-group")
+    cells = {r.find("th").get_text(strip=True): [td.get_text(strip=True) for td in r.find_all("td")]
+             for r in table.select("tbody tr")}  # fmt: skip
+    assert cells["Year 8"][0] == "fewer than 10"
+    # With one small group hidden, the next smallest is hidden too, or the total would give it away.
+    assert cells["Year 7"][0] != "30"
+    download = school_lead_client.get(f"/school/100001/waves/{wave_id}/rates/rates-year-group.csv")
+    rows = list(csv.reader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[1:] == [[k, *v] for k, v in cells.items()]
+
+
+def test_trusted_adult_text_and_you_said_we_did_are_saved_and_audited(school_lead_client, loaded):
+    school_lead_client.post("/school/100001/trusted-adult", data={"text": "Talk to Mr Evans in room 4."})
+    school_lead_client.post("/school/100001/you-said-we-did", data={"text": "Longer lunch queues fixed."})
+    with loaded.app_context():
+        school = db.session.scalar(sa.select(School).filter_by(urn=100001))
+        assert school.trusted_adult_text == "Talk to Mr Evans in room 4."
+        assert school.you_said_we_did == "Longer lunch queues fixed." and school.you_said_we_did_at
+        actions = set(db.session.scalars(sa.select(AuditEvent.action)))
+    assert {"set_trusted_adult_text", "publish_you_said_we_did"} <= actions
+
+
+def test_other_roles_cannot_use_the_school_portal(reviewer_client, admin_client, anonymous_client):
+    assert reviewer_client.get("/school/100001/").status_code == 403
+    assert admin_client.get("/school/100001/").status_code == 403
+    assert anonymous_client.get("/school/100001/").status_code == 302
+
+
+# -- results on the demo data -------------------------------------------------------------------
+
+
+def _table_cells(table) -> list[list[str]]:
+    return [[c.get_text(" ", strip=True).split(" Higher")[0].split(" Lower")[0].split(" More likely")[0]
+             .split(" Less likely")[0] for c in row.find_all(["th", "td"])] for row in table.select("tbody tr")]  # fmt: skip
+
+
+def _small_counts(page) -> list[str]:
+    """Every number of pupils shown under 10 (which must never happen)."""
+    found = []
+    for table in page.select("table"):
+        headers = [th.get_text(strip=True) for th in table.select("thead th")]
+        columns = [i for i, h in enumerate(headers) if h.startswith("Pupils")]
+        for row in table.select("tbody tr"):
+            cells = row.find_all(["th", "td"])
+            for i in columns:
+                text = cells[i].get_text(strip=True).replace(",", "") if i < len(cells) else ""
+                if text.isdigit() and int(text) < 10:
+                    found.append(f"{table.get('id')}: {text}")
+    return found
+
+
+@pytest.mark.parametrize("group", ["fsm", "sen", "ethnicity_major", "gender", "year_group", "looked_after"])
+def test_results_show_every_table_with_a_chart_and_no_small_groups(demo_client_as, group):
+    client = demo_client_as("lead@demo.example")
+    page = check_page(client.get(f"/school/990001/results?group={group}"))
+    ids = {t.get("id") for t in page.select("table")}
+    assert {
+        "table-scales",
+        "table-gaps",
+        "table-lost-learning",
+        "table-lost-learning-groups",
+        "table-trend",
+    } <= ids
+    for svg in page.select("svg[role=img]"):
+        assert svg.find("title") and svg.find("desc")
+    assert len(page.select("svg[role=img]")) >= 3
+    assert _small_counts(page) == []
+
+
+def test_downloads_hold_exactly_the_table_on_screen(demo_client_as):
+    client = demo_client_as("lead@demo.example")
+    page = check_page(client.get("/school/990001/results?group=ethnicity_major"))
+    for table_id in ["scales", "gaps", "lost-learning-groups"]:
+        screen = _table_cells(page.find(id=f"table-{table_id}"))
+        as_csv = client.get(f"/school/990001/results/{table_id}.csv?group=ethnicity_major")
+        rows = list(csv.reader(io.StringIO(as_csv.get_data(as_text=True).lstrip("\ufeff"))))
+        assert rows[1:] == screen, table_id
+        as_xlsx = client.get(f"/school/990001/results/{table_id}.xlsx?group=ethnicity_major")
+        sheet = openpyxl.load_workbook(io.BytesIO(as_xlsx.data)).active
+        assert sheet.max_row - 1 >= len(screen)
+        hidden_on_screen = sum(row.count("fewer than 10") for row in screen)
+        hidden_in_sheet = sum(
+            1 for row in sheet.iter_rows(values_only=True) for v in row if v == "fewer than 10"
+        )
+        assert hidden_in_sheet == hidden_on_screen, table_id
+
+
+def test_an_unknown_table_or_filter_is_not_found(demo_client_as):
+    client = demo_client_as("lead@demo.example")
+    assert client.get("/school/990001/results/nope.csv").status_code == 404
+    assert client.get("/school/990001/results/scales.pdf").status_code == 404
+    assert client.get("/school/990001/results?scale=nope").status_code == 404
+    assert client.get("/school/990001/results?wave=999999").status_code == 404
+
+
+def test_the_school_lead_reads_redacted_free_text(demo_client_as, demo_app):
+    client = demo_client_as("lead@demo.example")
+    page = check_page(client.get("/school/990001/comments"))
+    text = page.get_text(" ")
+    assert any(t.split(".")[0] in text for t in FREE_TEXT)
+    assert "Possible safeguarding concern" in text
+    with demo_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "view_free_text")) >= 1
+
+
+def test_results_views_and_exports_are_audited(demo_client_as, demo_app):
+    client = demo_client_as("lead@demo.example")
+    with demo_app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    client.get("/school/990001/results")
+    client.get("/school/990001/results/scales.csv")
+    with demo_app.app_context():
+        events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(2)).all()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == before + 2
+    assert [e.action for e in events] == ["export_table", "view_results"]
+    assert events[0].detail["table"] == "scales" and events[0].actor == "lead@demo.example"
+    _ = Wave  # noqa: F841
