@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from survey import codes
 from survey.demo import FREE_TEXT
 from survey.extensions import db
-from survey.models import AuditEvent, PupilCode, RosterEntry, School, Wave
+from survey.models import AuditEvent, PupilCode, RosterEntry, School
 
 from ..pages import check_page
 
@@ -34,7 +34,7 @@ def wave_id(school_lead_client):
             "questionnaire": "national-secondary",
             "opens": ["1", "1", "2026"],
             "closes": ["1", "1", "2030"],
-        },  # fmt: skip
+        },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     return int(re.search(r"/waves/(\d+)/", response.headers["Location"]).group(1))
@@ -72,7 +72,7 @@ def test_a_wave_must_close_after_it_opens(school_lead_client):
                 "questionnaire": "national-secondary",
                 "opens": ["2", "2", "2027"],
                 "closes": ["1", "2", "2027"],
-            },  # fmt: skip
+            },
         )
     )
     assert (
@@ -259,4 +259,3 @@ def test_results_views_and_exports_are_audited(demo_client_as, demo_app):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == before + 2
     assert [e.action for e in events] == ["export_table", "view_results"]
     assert events[0].detail["table"] == "scales" and events[0].actor == "lead@demo.example"
-    _ = Wave  # noqa: F841
