@@ -187,6 +187,7 @@ def seed(seed: int = 2026) -> dict:
     counts = {"schools": 0, "roster": 0, "responses": 0, "answers": 0}
     urn = DEMO_URN_START
     for questionnaire_id, sizes, phase, kind in plans:
+        earlier: list[tuple[School, int, float]] = []
         version = loaded.latest(questionnaire_id)
         if version is None:
             raise LookupError(f"load the questionnaires first ({questionnaire_id} is missing)")
@@ -216,14 +217,20 @@ def seed(seed: int = 2026) -> dict:
                 db.session.add(school)
                 db.session.flush()
                 counts["schools"] += 1
-                _seed_school(rng, q, wave, school, size, counts)
+                effect = rng.gauss(0, 0.25)
+                _seed_school(rng, q, wave, school, size, counts, effect)
+                if q.audience == "secondary" and la_code == LOCAL_AUTHORITIES[0][0]:
+                    earlier.append((school, size, effect))
+        if earlier:
+            _seed_earlier_wave(rng, q, earlier, now, counts)
     _seed_staff()
     audit.record("demo_seed", actor="cli", **counts)
     return counts
 
 
-def _seed_school(rng, q: Questionnaire, wave: Wave, school: School, size: int, counts: dict) -> None:
-    school_effect = rng.gauss(0, 0.25)
+def _seed_school(
+    rng, q: Questionnaire, wave: Wave, school: School, size: int, counts: dict, school_effect: float
+) -> None:
     pupils = [_pupil(rng, q.years, 4 if q.audience == "secondary" else 2) for _ in range(size)]
     entries = [
         RosterEntry(
@@ -287,6 +294,22 @@ def _seed_school(rng, q: Questionnaire, wave: Wave, school: School, size: int, c
     insert_rows(Answer.__table__, rows)
     counts["responses"] += sum(1 for _, answers in answered if answers)
     counts["answers"] += len(rows)
+
+
+def _seed_earlier_wave(rng, q: Questionnaire, schools, now, counts: dict) -> None:
+    """Last summer's wave for one local authority's secondary schools, so dashboards show a trend."""
+    wave = Wave(
+        name=f"Summer 2026 ({q.audience})",
+        questionnaire_id=q.id,
+        questionnaire_version=q.version,
+        opens_at=now - timedelta(days=200),
+        closes_at=now - timedelta(days=170),
+    )
+    db.session.add(wave)
+    db.session.flush()
+    for school, size, effect in schools:
+        # A little lower then: these schools have been working on belonging since.
+        _seed_school(rng, q, wave, school, size, counts, effect - 0.15)
 
 
 STAFF = [
