@@ -26,7 +26,18 @@ NAVIGATION = {
 STAFF_BLUEPRINTS = {"auth", "school", "review", "admin"}
 
 
+def you_said_we_did(school_id: int) -> str | None:
+    """What a school has published to its pupils about what it is changing, for the pupil pages."""
+    from .extensions import db
+    from .models import School
+
+    school = db.session.get(School, school_id)
+    return school.you_said_we_did if school else None
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["you_said_we_did"] = you_said_we_did
+
     @app.context_processor
     def staff_navigation() -> dict:
         if request.blueprint not in STAFF_BLUEPRINTS or not current_user.is_authenticated:
