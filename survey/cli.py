@@ -29,6 +29,7 @@ def register(app: Flask) -> None:
         create_user,
         demo,
         export_responses,
+        purge,
     ):
         app.cli.add_command(command)
 
@@ -272,3 +273,41 @@ def export_responses(out, text_out, wave_ids, questionnaire_id) -> None:
     )
     click.echo(f"{count} responses exported", err=True)
     sys.stderr.flush()
+
+
+@click.command("purge")
+@click.option(
+    "--older-than",
+    help="delete data of waves that closed before this: a period (3y, 18m, 365d) or a date "
+    "(2023-08-31); default RETENTION_DAYS days",
+)
+@click.option("--dry-run", is_flag=True, help="only print what would be deleted")
+@with_appcontext
+def purge(older_than, dry_run) -> None:
+    """Delete pupil-level data (answers, responses, codes, rosters, class sessions) of old waves.
+
+    Only waves that closed before the cutoff are touched. Schools, waves, users and the audit log stay.
+    """
+    from flask import current_app
+
+    from .data.purge import cutoff_from
+    from .data.purge import purge as run
+    from .models import utcnow
+
+    now = utcnow()
+    if older_than is None:
+        older_than = f"{current_app.config['RETENTION_DAYS']}d"
+    try:
+        cutoff = cutoff_from(older_than, now=now)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--older-than") from None
+    result = _commit_or_fail(lambda: run(cutoff, dry_run=dry_run, actor=ACTOR))
+    click.echo(f"Waves that closed before {cutoff:%d %b %Y %H:%M} UTC: {len(result.waves)}")
+    for wave in result.waves:
+        closed = f"{wave.closes_at:%d %b %Y}"
+        click.echo(f"  wave {wave.id}: {wave.name} ({wave.questionnaire_id}), closed {closed}")
+    counts = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in result.counts().items())
+    if dry_run:
+        click.echo(f"Dry run, nothing was deleted. Would delete: {counts}")
+    else:
+        click.echo(f"Deleted: {counts}")

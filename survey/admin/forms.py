@@ -1,0 +1,330 @@
+"""Admin forms. Every message is in the GOV.UK voice and says how to put the problem right."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from ..extensions import db
+from ..models import Role, School, ScopeKind, User
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+URN = re.compile(r"\d{5,7}")
+MAX_URNS = 500
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class SchoolsUploadForm(FlaskForm):
+    file = FileField(
+        "Schools register (CSV)",
+        description="In the GIAS layout: URN, EstablishmentName, LA (code), LA (name), "
+        "PhaseOfEducation (name), TypeOfEstablishment (name), Trusts (name). Other columns are ignored.",
+        validators=[FileRequired(message="Choose a CSV file of schools")],
+        widget=GovFileInput(),
+    )
+    submit = SubmitField("Upload schools", widget=GovSubmitInput())
+
+
+class UserForm(FlaskForm):
+    email = StringField(
+        "Email address",
+        filters=[lambda v: v.strip().lower() if isinstance(v, str) else v],
+        validators=[
+            DataRequired(message="Enter the email address"),
+            Length(max=254, message="Enter an email address of 254 characters or fewer"),
+            Regexp(EMAIL, message="Enter an email address in the correct format, like name@example.org"),
+        ],
+        widget=GovTextInput(),
+    )
+    role = RadioField(
+        "Role",
+        choices=choices(
+            [
+                (
+                    Role.SCHOOL_LEAD.value,
+                    "School lead: sets up waves and sees the results of their own schools",
+                ),
+                (Role.REVIEWER.value, "Reviewer: compares schools in an area, in aggregate only"),
+                (Role.ADMIN.value, "Admin: runs the service (schools, users, waves); sees no results"),
+            ]
+        ),
+        validators=[DataRequired(message="Choose a role")],
+        invalid_choice_message="Choose a role",
+        widget=GovRadioInput(),
+    )
+    scope = RadioField(
+        "What they can see",
+        description="Admins always have a national scope.",
+        choices=choices(
+            [
+                (ScopeKind.SCHOOLS.value, "Named schools (school leads)"),
+                (ScopeKind.LOCAL_AUTHORITY.value, "A local authority (reviewers)"),
+                (ScopeKind.TRUST.value, "A trust (reviewers)"),
+                (ScopeKind.NATIONAL.value, "The whole country (reviewers and admins)"),
+            ]
+        ),
+        validators=[Optional()],
+        invalid_choice_message="Choose what they can see",
+        widget=GovRadioInput(),
+    )
+    urns = TextAreaField(
+        "School URNs",
+        description="One or more, separated by commas or spaces, like 100001, 100002",
+        filters=[_strip],
+        validators=[Length(max=10_000, message="Enter at most 500 URNs")],
+        widget=GovTextArea(),
+    )
+    la_code = StringField(
+        "Local authority code",
+        description="The 3-digit code, like 201",
+        filters=[_strip],
+        validators=[Length(max=10, message="Enter a local authority code of 10 characters or fewer")],
+        widget=GovTextInput(),
+    )
+    trust = StringField(
+        "Trust name",
+        description="Exactly as in the schools register",
+        filters=[_strip],
+        validators=[Length(max=200, message="Enter a trust name of 200 characters or fewer")],
+        widget=GovTextInput(),
+    )
+    submit = SubmitField("Create user", widget=GovSubmitInput())
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.schools: list[School] = []
+
+    def validate_email(self, field) -> None:
+        if db.session.scalar(db.select(User.id).filter_by(email=field.data)) is not None:
+            raise ValidationError("There is already a user with this email address")
+
+    def scope_kind(self) -> ScopeKind:
+        return ScopeKind.NATIONAL if self.role.data == Role.ADMIN.value else ScopeKind(self.scope.data)
+
+    def scope_value(self) -> str | None:
+        kind = self.scope_kind()
+        if kind is ScopeKind.LOCAL_AUTHORITY:
+            return self.la_code.data
+        if kind is ScopeKind.TRUST:
+            return self.trust.data
+        return None
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.role.errors or self.scope.errors:
+            return False
+        role = self.role.data
+        if role == Role.ADMIN.value:
+            return valid
+        scope = self.scope.data
+        if not scope:
+            self.scope.errors.append("Choose what they can see")
+            return False
+        if role == Role.SCHOOL_LEAD.value and scope != ScopeKind.SCHOOLS.value:
+            self.scope.errors.append("A school lead sees named schools only: choose Named schools")
+            return False
+        if role == Role.REVIEWER.value and scope == ScopeKind.SCHOOLS.value:
+            self.scope.errors.append("Choose a local authority, a trust or the whole country for a reviewer")
+            return False
+        if scope == ScopeKind.SCHOOLS.value:
+            return self._check_urns() and valid
+        if scope == ScopeKind.LOCAL_AUTHORITY.value and not self.la_code.data:
+            self.la_code.errors.append("Enter the local authority code")
+            return False
+        if scope == ScopeKind.TRUST.value and not self.trust.data:
+            self.trust.errors.append("Enter the trust name")
+            return False
+        return valid
+
+    def _check_urns(self) -> bool:
+        if self.urns.errors:
+            return False
+        tokens = [t for t in re.split(r"[\s,;]+", self.urns.data or "") if t]
+        if not tokens:
+            self.urns.errors.append("Enter the URN of at least one school")
+            return False
+        if len(tokens) > MAX_URNS:
+            self.urns.errors.append(f"Enter at most {MAX_URNS} URNs")
+            return False
+        wrong = [t for t in tokens if not URN.fullmatch(t)]
+        if wrong:
+            self.urns.errors.append(f"{wrong[0][:20]} is not a URN: URNs are 5 to 7 digits")
+            return False
+        urns = sorted({int(t) for t in tokens})
+        found = {s.urn: s for s in db.session.scalars(db.select(School).where(School.urn.in_(urns)))}
+        missing = [str(u) for u in urns if u not in found]
+        if missing:
+            self.urns.errors.append(f"There is no school with URN {', '.join(missing[:10])}")
+            return False
+        self.schools = [found[u] for u in urns]
+        return True
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class DayMonthYearField(DateField):
+    """A GOV.UK date input (day, month, year boxes) that never fails on odd or missing parts."""
+
+    def __init__(self, label: str, *, missing: str, invalid: str, **kwargs) -> None:
+        super().__init__(label, widget=GovDateInput(), **kwargs)
+        self.missing, self.invalid = missing, invalid
+
+    def process_formdata(self, valuelist) -> None:
+        parts = [str(v).strip()[:8] for v in list(valuelist)[:3]]
+        parts += [""] * (3 - len(parts))
+        self.raw_data = parts
+        self.data = None
+        if not any(parts):
+            raise ValueError(self.missing)
+        if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
+            raise ValueError(self.invalid)
+        day, month, year = (int(p) for p in parts)
+        try:
+            self.data = date(year, month, day)
+        except ValueError:
+            raise ValueError(self.invalid) from None
+
+    def pre_validate(self, form) -> None:
+        if self.data is None and not self.process_errors:
+            raise ValidationError(self.missing)
+
+
+class WaveForm(FlaskForm):
+    name = StringField(
+        "Name",
+        description="What schools and pupils will see, like Autumn 2026",
+        filters=[_strip],
+        validators=[
+            DataRequired(message="Enter a name for the wave"),
+            Length(max=120, message="Enter a name of 120 characters or fewer"),
+        ],
+        widget=GovTextInput(),
+    )
+    questionnaire = SelectField(
+        "Questionnaire",
+        validators=[DataRequired(message="Choose a questionnaire")],
+        invalid_choice_message="Choose a questionnaire",
+        widget=GovSelect(),
+    )
+    school_urn = StringField(
+        "School URN (optional)",
+        description="For one school's own wave. Leave empty for a national wave that every school can use.",
+        filters=[_strip],
+        validators=[Optional(), Regexp(URN, message="Enter a URN of 5 to 7 digits, or leave it empty")],
+        widget=GovTextInput(),
+    )
+    opens = DayMonthYearField(
+        "First day",
+        description="For example, 30 11 2026",
+        missing="Enter the first day of the wave",
+        invalid="The first day must be a real date, like 30 11 2026",
+    )
+    closes = DayMonthYearField(
+        "Last day",
+        description="The wave closes at the end of this day. For example, 18 12 2026",
+        missing="Enter the last day of the wave",
+        invalid="The last day must be a real date, like 18 12 2026",
+    )
+    submit = SubmitField("Create wave", widget=GovSubmitInput())
+
+    def __init__(self, *args, questionnaires: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.questionnaire.choices = choices([("", "Choose a questionnaire"), *questionnaires])
+        self.school: School | None = None
+
+    def validate_school_urn(self, field) -> None:
+        if field.data:
+            self.school = db.session.scalar(db.select(School).filter_by(urn=int(field.data)))
+            if self.school is None:
+                raise ValidationError(f"There is no school with URN {field.data}")
+
+    def validate_closes(self, field) -> None:
+        if field.data and self.opens.data and field.data < self.opens.data:
+            raise ValidationError("The last day must be the same as or after the first day")
+
+
+class WithdrawForm(FlaskForm):
+    by = RadioField(
+        "How do you want to find the response?",
+        choices=choices(
+            [
+                ("code", "By the pupil's code"),
+                ("reference", "By school, wave and the school's pupil reference"),
+            ]
+        ),
+        validators=[DataRequired(message="Choose how to find the response")],
+        invalid_choice_message="Choose how to find the response",
+        widget=GovRadioInput(),
+    )
+    code = StringField(
+        "Pupil's code",
+        description="From the pupil's slip, like ABCDE-23456",
+        filters=[_strip],
+        validators=[Length(max=40, message="Enter a code of 10 letters and numbers, like ABCDE-23456")],
+        widget=GovTextInput(),
+    )
+    urn = StringField(
+        "School URN",
+        filters=[_strip],
+        validators=[Optional(), Regexp(URN, message="Enter a URN of 5 to 7 digits")],
+        widget=GovTextInput(),
+    )
+    wave = SelectField(
+        "Wave",
+        validate_choice=False,
+        widget=GovSelect(),
+    )
+    reference = StringField(
+        "Pupil reference",
+        description="The school's own reference for the pupil, exactly as on its roster",
+        filters=[_strip],
+        validators=[Length(max=40, message="Enter a pupil reference of 40 characters or fewer")],
+        widget=GovTextInput(),
+    )
+    confirm = HiddenField()
+    submit = SubmitField("Find the response", widget=GovSubmitInput())
+
+    def __init__(self, *args, waves: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.wave.choices = choices([("", "Choose a wave"), *waves])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.by.data == "code" and not self.code.errors and not self.code.data:
+            self.code.errors.append("Enter the pupil's code")
+            valid = False
+        if self.by.data == "reference":
+            if not self.urn.errors and not self.urn.data:
+                self.urn.errors.append("Enter the school's URN")
+                valid = False
+            if self.wave.data not in {choice.value for choice in self.wave.choices if choice.value}:
+                self.wave.errors.append("Choose the wave")
+                valid = False
+            if not self.reference.errors and not self.reference.data:
+                self.reference.errors.append("Enter the pupil reference")
+                valid = False
+        return valid
