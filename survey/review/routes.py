@@ -1,0 +1,293 @@
+"""Reviewer views: aggregate results only, for the schools of the reviewer's area; never free text.
+
+Every page checks its query (`params`: unknown values are a 404), builds its tables (`tables`,
+`school`), records that results were viewed in the audit log, and offers each table as CSV and
+XLSX at ``…/<table_id>.<csv|xlsx>`` with the same query (recorded as an export).
+"""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_
+
+from ..access import role_required, school_or_404, schools_in_scope
+from ..data import audit
+from ..extensions import db
+from ..models import Role, School, ScopeKind
+from ..tables import FORMATS, download
+from . import bp
+from . import params as p
+from .school import school_page
+from .tables import Page, areas_page, compare_page, disproportionality_page
+
+MAX_FOUND = 50
+MAX_URN = 2**31 - 1
+reviewer = role_required(Role.REVIEWER)
+
+
+@bp.get("/")
+@reviewer
+def index():
+    """Find a school by name or URN."""
+    query = (request.args.get("q") or "").strip()[:200]
+    found: list[School] | None = None
+    if query:
+        pattern = f"%{query.lower()}%"
+        match = or_(
+            db.func.lower(School.name).like(pattern), db.cast(School.urn, db.String).like(f"{query}%")
+        )
+        found = list(db.session.scalars(schools_in_scope(current_user).where(match).limit(MAX_FOUND + 1)))
+    return render_template("review/index.html", query=query, found=found, max_found=MAX_FOUND, nav="find")
+
+
+# -- shared --------------------------------------------------------------------------------------
+
+
+def _viewed(target: str, filters: p.Filters, endpoint: str) -> None:
+    audit.record("view_results", actor=current_user, target=target, page=endpoint, **filters.query())
+    db.session.commit()
+
+
+def _export(page: Page, filters: p.Filters, target: str, table_id: str, file_format: str, stem: str):
+    if file_format not in FORMATS or page.table(table_id) is None:
+        abort(404)
+    audit.record(
+        "export_table",
+        actor=current_user,
+        target=target,
+        table=table_id,
+        format=file_format,
+        **filters.query(),
+    )
+    db.session.commit()
+    return download(page.tables, table_id, file_format, stem)
+
+
+def _downloads(endpoint: str, filters: p.Filters, **keys):
+    """For the data_table macro: table → (format → URL of that table's download, same filters)."""
+
+    def for_table(table):
+        return lambda file_format: url_for(
+            endpoint, table_id=table.id, file_format=file_format, **keys, **filters.query()
+        )
+
+    return for_table
+
+
+def _wave(filters: p.Filters, urn: int | None = None) -> None:
+    p.choose_wave(filters, filters.results.latest_wave(urn))
+    if filters.wave_id is None:
+        abort(404)
+
+
+# -- a school ------------------------------------------------------------------------------------
+
+
+def _school(urn: int) -> tuple[School, p.Filters, Page | None]:
+    if urn > MAX_URN:  # larger than the database's integers: no such school (and no overflow error)
+        abort(404)
+    school = school_or_404(urn)
+    filters = p.choose_questionnaire(p.questionnaires_of_school(school))
+    if filters.results is None:
+        return school, filters, None
+    _wave(filters, school.urn)
+    scales = p.scale_options(filters)
+    filters.values["scale"] = p.choose("scale", dict(scales), scales[0][0])
+    filters.values["group"] = p.choose("group", dict(p.group_options()), "fsm")
+    page = school_page(
+        filters.results, school, filters.wave_id, scale_id=filters["scale"], group=filters["group"]
+    )
+    return school, filters, page
+
+
+@bp.get("/schools/<int:urn>")
+@reviewer
+def school(urn: int):
+    school, filters, page = _school(urn)
+    _viewed(f"school:{urn}", filters, "review.school")
+    return render_template(
+        "review/school.html",
+        school=school,
+        filters=filters,
+        page=page,
+        scales=p.scale_options(filters) if filters.results else [],
+        groups=p.group_options(),
+        downloads=_downloads("review.school_table", filters, urn=urn),
+        nav="find",
+    )
+
+
+@bp.get("/schools/<int:urn>/<table_id>.<file_format>")
+@reviewer
+def school_table(urn: int, table_id: str, file_format: str):
+    _, filters, page = _school(urn)
+    if page is None:
+        abort(404)
+    return _export(page, filters, f"school:{urn}", table_id, file_format, f"school-{urn}")
+
+
+# -- compare schools -----------------------------------------------------------------------------
+
+
+def _compare() -> tuple[p.Filters, dict, Page | None]:
+    filters = p.choose_questionnaire(p.questionnaires_in_scope())
+    scope = p.scope_frame()
+    options = p.area_options(scope)
+    for name in ("la", "trust", "phase"):
+        filters.values[name] = p.choose(name, dict(options[name]))
+    if filters.results is None:
+        return filters, options, None
+    _wave(filters)
+    options["measure"] = p.scale_options(filters)
+    options["gap"] = p.gap_options(filters)
+    options["adjust"] = list(p.ADJUSTMENTS.items())
+    filters.values["measure"] = p.choose("measure", dict(options["measure"]), options["measure"][0][0])
+    filters.values["gap"] = p.choose("gap", dict(options["gap"]))
+    filters.values["adjust"] = p.choose("adjust", p.ADJUSTMENTS, "raw")
+    chosen = scope
+    for name, column in (("la", "la_code"), ("trust", "trust"), ("phase", "phase")):
+        if filters[name]:
+            chosen = chosen[chosen[column] == filters[name]]
+    gap = tuple(filters["gap"].split(":", 1)) if filters["gap"] else None
+    page = compare_page(
+        filters.results,
+        filters.wave_id,
+        chosen,
+        measure=filters["measure"],
+        gap=gap,
+        adjust=filters["adjust"],
+    )
+    return filters, options, page
+
+
+@bp.get("/compare")
+@reviewer
+def compare():
+    filters, options, page = _compare()
+    _viewed("compare", filters, "review.compare")
+    return render_template(
+        "review/compare.html",
+        filters=filters,
+        options=options,
+        page=page,
+        downloads=_downloads("review.compare_table", filters),
+        nav="compare",
+    )
+
+
+@bp.get("/compare/<table_id>.<file_format>")
+@reviewer
+def compare_table(table_id: str, file_format: str):
+    filters, _, page = _compare()
+    if page is None:
+        abort(404)
+    return _export(page, filters, "compare", table_id, file_format, "compare-schools")
+
+
+# -- areas ---------------------------------------------------------------------------------------
+
+
+def _areas() -> tuple[p.Filters, dict, Page | None]:
+    filters = p.choose_questionnaire(p.questionnaires_in_scope())
+    options: dict = {}
+    if filters.results is None:
+        return filters, options, None
+    _wave(filters)
+    options["measure"] = p.scale_options(filters)
+    filters.values["measure"] = p.choose("measure", dict(options["measure"]), options["measure"][0][0])
+    national = current_user.scope_kind is ScopeKind.NATIONAL
+    page = areas_page(
+        filters.results, filters.wave_id, p.scope_frame(), measure=filters["measure"], national=national
+    )
+    return filters, options, page
+
+
+@bp.get("/areas")
+@reviewer
+def areas():
+    filters, options, page = _areas()
+    _viewed("areas", filters, "review.areas")
+    return render_template(
+        "review/areas.html",
+        filters=filters,
+        options=options,
+        page=page,
+        downloads=_downloads("review.areas_table", filters),
+        nav="areas",
+    )
+
+
+@bp.get("/areas/<table_id>.<file_format>")
+@reviewer
+def areas_table(table_id: str, file_format: str):
+    filters, _, page = _areas()
+    if page is None:
+        abort(404)
+    return _export(page, filters, "areas", table_id, file_format, "areas")
+
+
+# -- disproportionality --------------------------------------------------------------------------
+
+
+def _scope_area() -> tuple[tuple[str, tuple], str]:
+    """The reviewer's whole area, as `tables.AREA_FAMILIES` names it, and its name."""
+    kind, value = current_user.scope_kind, current_user.scope_value
+    if kind is ScopeKind.NATIONAL:
+        return ("national", ()), "all schools"
+    if kind is ScopeKind.LOCAL_AUTHORITY:
+        name = db.session.scalar(db.select(School.la_name).where(School.la_code == value).limit(1))
+        return ("la", (value,)), f"{name or 'local authority'} ({value})"
+    if kind is ScopeKind.TRUST:
+        return ("trust", (value,)), str(value)
+    abort(404)  # a reviewer of single schools has no area to compare groups across
+
+
+def _disproportionality() -> tuple[p.Filters, dict, Page | None]:
+    filters = p.choose_questionnaire(p.questionnaires_in_scope())
+    options: dict = {"group": p.group_options()}
+    filters.values["group"] = p.choose("group", dict(options["group"]), "fsm")
+    if filters.results is None:
+        return filters, options, None
+    _wave(filters)
+    options["outcome"] = p.outcome_options(filters)
+    if not options["outcome"]:
+        filters.values["outcome"] = p.choose("outcome", {})
+        return filters, options, None
+    filters.values["outcome"] = p.choose("outcome", dict(options["outcome"]), options["outcome"][0][0])
+    area, name = _scope_area()
+    page = disproportionality_page(
+        filters.results,
+        filters.wave_id,
+        p.scope_frame(),
+        outcome=filters["outcome"],
+        group=filters["group"],
+        scope_area=area,
+        area_name=name,
+    )
+    page.facts["area_name"] = name
+    return filters, options, page
+
+
+@bp.get("/disproportionality")
+@reviewer
+def disproportionality():
+    filters, options, page = _disproportionality()
+    _viewed("disproportionality", filters, "review.disproportionality")
+    return render_template(
+        "review/disproportionality.html",
+        filters=filters,
+        options=options,
+        page=page,
+        downloads=_downloads("review.disproportionality_table", filters),
+        nav="disproportionality",
+    )
+
+
+@bp.get("/disproportionality/<table_id>.<file_format>")
+@reviewer
+def disproportionality_table(table_id: str, file_format: str):
+    filters, _, page = _disproportionality()
+    if page is None:
+        abort(404)
+    return _export(page, filters, "disproportionality", table_id, file_format, "disproportionality")

@@ -1,0 +1,294 @@
+"""A school's page for reviewers: its dashboard as the school sees it, without free text, with charts,
+and how well its respondents represent its roster, and its roster its local authority.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+import analysis
+
+from .. import charts
+from ..dashboard import GROUP_LABELS, SchoolResults, level_label, scale_title, school_results
+from ..data.results import Results
+from ..extensions import db
+from ..models import RosterEntry, School
+from ..tables import SUPPRESSED, Column, Table
+from .tables import CellTable, Page, _finite
+
+ROSTER_COLUMNS = {
+    "year_group": RosterEntry.year_group,
+    "gender": RosterEntry.gender,
+    "ethnicity_major": RosterEntry.ethnicity_major,
+    "sen": RosterEntry.sen,
+    "fsm": RosterEntry.fsm,
+    "eal": RosterEntry.eal,
+    "looked_after": RosterEntry.looked_after,
+}
+
+
+_CACHE: dict[tuple, tuple[Results, list[Table], int]] = {}
+_CACHE_SIZE = 128
+_lock = threading.Lock()
+
+
+def dashboard_tables(results: Results, school: School, wave_id: int, scale_id: str, group: str):
+    """The school dashboard's tables and respondents (`survey.dashboard.school_results`), kept in
+    memory while the results are unchanged: a page and its downloads build them once."""
+    key = (id(results), school.urn, wave_id, scale_id, group)
+    found = _CACHE.get(key)
+    if found is not None and found[0] is results:
+        return found[1], found[2]
+    built = school_results(results, school, wave_id, scale_id=scale_id, group=group)
+    with _lock:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = (results, built.tables, built.n)
+    return built.tables, built.n
+
+
+def school_page(results: Results, school: School, wave_id: int, *, scale_id: str, group: str) -> Page:
+    tables, n = dashboard_tables(results, school, wave_id, scale_id, group)
+    found = SchoolResults(school, results, wave_id, n, scale_id, group, tables=list(tables))
+    page = Page(tables=list(tables))
+    page.facts["n"] = n
+    if tables:
+        _dashboard_charts(found, page)
+    respondents, roster_vs_la = representativeness(results, school, wave_id, group)
+    page.tables += [respondents, roster_vs_la]
+    return page
+
+
+# -- charts of the dashboard's tables --------------------------------------------------------------
+
+
+def _value(row: dict, key: str) -> float | None:
+    return None if row.get("_suppressed") else _finite(row.get(key))
+
+
+def _dashboard_charts(found: SchoolResults, page: Page) -> None:
+    questionnaire = found.results.questionnaire
+    title = scale_title(questionnaire, found.scale_id)
+    ranges = [s.range for s in questionnaire.scales]
+    low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
+    scales = found.table("scales")
+    page.charts["scales"] = charts.estimate_chart(
+        [
+            {
+                "label": r["scale"],
+                "value": _value(r, "mean"),
+                "low": _value(r, "ci_low"),
+                "high": _value(r, "ci_high"),
+                "note": None if _value(r, "national") is None else f"National average {r['national']:.2f}",
+            }
+            for r in scales.rows
+        ],
+        chart_id="scales-chart",
+        title=f"Scores on each scale at {found.school.name}",
+        description="The school's average score on each scale with its 95% confidence interval; the "
+        "national average is written under each scale's name.",
+        domain=(low, high),
+        axis_label=f"Score ({low} to {high}, higher is better)",
+        decimals=2,
+    )
+    gaps = found.table("gaps")
+    if gaps.rows:
+        page.charts["gaps"] = charts.gap_chart(
+            [
+                {
+                    "label": r["level"],
+                    "value": _value(r, "gap"),
+                    "low": _value(r, "ci_low"),
+                    "high": _value(r, "ci_high"),
+                }
+                for r in gaps.rows
+            ],
+            chart_id="gaps-chart",
+            title=gaps.title,
+            description=f"The gap in {title.lower()} score between each group and the rest of the school, "
+            "with 95% confidence intervals.",
+            axis_label=f"Gap in {title.lower()} score (group minus the rest of the school)",
+            decimals=2,
+        )
+    lost = found.table("lost-learning")
+    if lost.rows:
+        page.charts["lost-learning"] = charts.bar_chart(
+            [{"label": r["question"], "value": _value(r, "pct")} for r in lost.rows],
+            chart_id="lost-learning-chart",
+            title="Lost learning",
+            description="The share of pupils who said each happened to them at least once since September.",
+            axis_label="Pupils it happened to at least once",
+        )
+    trend = found.table("trend")
+    if trend.rows:
+        school_points = [
+            (r["wave"], _value(r, "mean"), _value(r, "ci_low"), _value(r, "ci_high")) for r in trend.rows
+        ]
+        national_points = [(r["wave"], _finite(r.get("national"))) for r in trend.rows]
+        scale_low, scale_high = questionnaire.scale(found.scale_id).range
+        page.charts["trend"] = charts.trend_chart(
+            [
+                {"label": found.school.name, "points": school_points},
+                {"label": "National average", "points": national_points},
+            ],
+            chart_id="trend-chart",
+            title=trend.title,
+            description=f"The school's {title.lower()} score in each wave, with the national average.",
+            domain=(scale_low, scale_high),
+            axis_label=f"{title} score ({scale_low} to {scale_high})",
+        )
+
+
+# -- representativeness ----------------------------------------------------------------------------
+
+
+def _roster(wave_id: int, school_ids: list[int], group: str) -> pd.DataFrame:
+    column = ROSTER_COLUMNS[group]
+    rows = db.session.execute(
+        select(RosterEntry.school_id, column.label("level")).where(
+            RosterEntry.wave_id == wave_id, RosterEntry.school_id.in_(school_ids)
+        )
+    ).all()
+    frame = pd.DataFrame(rows, columns=["school_id", "level"])
+    return frame.assign(level=frame["level"].map(lambda v: _code(group, v), na_action="ignore"))
+
+
+def _code(group: str, value):
+    """A roster value in the export's coding (as `survey.data.results` reads it)."""
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    value = getattr(value, "value", value)
+    if group == "year_group":
+        return float(value)
+    return value
+
+
+def _counts(levels: pd.Series) -> pd.DataFrame:
+    """Pupils at each level (missing: "Not known"), suppressed by ``analysis.aggregate``."""
+    frame = pd.DataFrame({"level": levels.astype(object).to_numpy(), "_one": 1.0})
+    if frame.empty:
+        return pd.DataFrame(columns=["level", "n", "suppressed_reason"])
+    return analysis.aggregate(frame, "level", "_one")[["level", "n", "suppressed_reason"]]
+
+
+def _level_key(value) -> tuple:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return (2, 0.0, "")
+    try:
+        return (0, float(value), "")
+    except (TypeError, ValueError):
+        return (1, 0.0, str(value))
+
+
+def representativeness(results: Results, school: School, wave_id: int, group: str) -> tuple[Table, Table]:
+    """Respondents against the roster by group, and the roster against its local authority's."""
+    label = GROUP_LABELS[group]
+    own = results.for_school(school.urn, wave_id)
+    roster = _roster(wave_id, [school.id], group)
+    la_ids = list(db.session.scalars(select(School.id).where(School.la_code == school.la_code)))
+    la_roster = _roster(wave_id, la_ids, group)
+    answered = _counts(own[group])
+    listed = _counts(roster["level"])
+    area = _counts(la_roster["level"])
+    levels = sorted(
+        {*answered["level"], *listed["level"], *area["level"]},
+        key=_level_key,
+    )
+    n_answered, n_listed, n_area = len(own), len(roster), len(la_roster)
+
+    def find(table: pd.DataFrame, level) -> tuple[float, str | bool, bool]:
+        """The level's pupils, whether they are hidden, and whether there are any."""
+        match = table[table["level"].map(lambda v: _same(v, level))]
+        if match.empty:
+            return 0.0, False, False
+        row = match.iloc[0]
+        return _finite(row["n"]) or 0.0, Table.hidden(row["suppressed_reason"]), True
+
+    first_rows, second_rows = [], []
+    for level in levels:
+        roster_n, roster_hidden, on_roster = find(listed, level)
+        answer_n, answer_hidden, answering = find(answered, level)
+        area_n, area_hidden, _ = find(area, level)
+        hidden_first = {}
+        if roster_hidden:
+            hidden_first |= dict.fromkeys(("roster", "roster_share", "rate"), roster_hidden)
+        if answer_hidden:
+            hidden_first |= dict.fromkeys(("answered", "answered_share"), answer_hidden)
+            hidden_first.setdefault("rate", answer_hidden)
+        text = level_label(group, None if _level_key(level)[0] == 2 else level)
+        if on_roster or answering:
+            first_rows.append(
+                {
+                    "level": text,
+                    "roster": roster_n,
+                    "roster_share": _share(roster_n, n_listed),
+                    "answered": answer_n,
+                    "answered_share": _share(answer_n, n_answered),
+                    "rate": _share(answer_n, roster_n) if roster_n else np.nan,
+                    "_hidden": hidden_first,
+                }
+            )
+        hidden_second = {}
+        if roster_hidden:
+            hidden_second["school_share"] = roster_hidden
+        if area_hidden:
+            hidden_second["area_share"] = area_hidden
+        second_rows.append(
+            {
+                "level": text,
+                "school_share": _share(roster_n, n_listed),
+                "area_share": _share(area_n, n_area),
+                "difference": _share(roster_n, n_listed) - _share(area_n, n_area),
+                # a difference is shown only where both shares are
+                "_hidden": hidden_second | {"difference": roster_hidden or area_hidden},
+            }
+        )
+    first = CellTable(
+        id="respondents",
+        title="Who answered",
+        caption=f"Pupils who answered compared with the school's roster, by {label.lower()}",
+        columns=[
+            Column("level", label),
+            Column("roster", "Pupils on the roster", "count"),
+            Column("roster_share", "Share of the roster", "percent"),
+            Column("answered", "Pupils who answered", "count"),
+            Column("answered_share", "Share of those who answered", "percent"),
+            Column("rate", "Response rate", "percent"),
+        ],
+        rows=first_rows,
+        note=f"{n_listed:,} pupils on the roster for this wave"
+        + (f", {n_answered:,} answered." if n_answered >= 10 else "; fewer than 10 answered.")
+        + " Pupils in anonymous class sessions are counted by what they said about themselves.",
+    )
+    second = CellTable(
+        id="roster-local-authority",
+        title="The school and its local authority",
+        caption=f"The school's roster compared with all rosters in {school.la_name}, by {label.lower()}",
+        columns=[
+            Column("level", label),
+            Column("school_share", "Share of the school's roster", "percent"),
+            Column("area_share", f"Share of rosters in {school.la_name}", "percent"),
+            Column("difference", "Difference (percentage points)", "signed"),
+        ],
+        rows=second_rows,
+        note="Rosters uploaded for this wave by the schools of the local authority.",
+    )
+    if n_answered < 10:  # the total itself is hidden, and so is every group of it
+        for row in first_rows:
+            row["_hidden"] |= dict.fromkeys(("answered", "answered_share", "rate"), SUPPRESSED)
+    return first, second
+
+
+def _same(a, b) -> bool:
+    if _level_key(a)[0] == 2 and _level_key(b)[0] == 2:
+        return True
+    return a == b
+
+
+def _share(part: float, whole: float) -> float:
+    return 100 * part / whole if whole else math.nan
