@@ -4,4 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("pupil", __name__)
 
-from . import routes  # noqa: E402, F401  (registers the views on `bp`)
+from . import routes, store  # noqa: E402, F401  (registers the views on `bp`)
+
+# The journey's database connection goes back to the pool when the request's app context ends.
+bp.record_once(lambda state: state.app.teardown_appcontext(store.release))

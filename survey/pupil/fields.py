@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import get_template_attribute
@@ -12,11 +14,11 @@ from markupsafe import Markup, escape
 
 from questionnaires import Option, Question
 
-from ..models import Answer
 from .answers import PREFER_NOT_TO_SAY
+from .store import Saved
 
 
-def shown_values(questions: list[Question], answers: Mapping[str, Answer], raw: Mapping[str, object]) -> dict:
+def shown_values(questions: list[Question], answers: Mapping[str, Saved], raw: Mapping[str, object]) -> dict:
     """What each field shows: what was just posted (beside an error), otherwise what was saved."""
     shown: dict[str, object] = {}
     for q in questions:
@@ -120,7 +122,7 @@ def field(q: Question, shown, language: str, error: str | None, primary: bool) -
     }
 
 
-def answer_text(q: Question, answer: Answer | None, language: str) -> str:
+def answer_text(q: Question, answer: Saved | None, language: str) -> str:
     """An answer in words, for "Check your answers"."""
     if answer is None:
         return _("Not answered")
@@ -136,7 +138,7 @@ def answer_text(q: Question, answer: Answer | None, language: str) -> str:
 
 
 def summary_rows(
-    questions: list[Question], answers: Mapping[str, Answer], language: str, change_url: str
+    questions: list[Question], answers: Mapping[str, Saved], language: str, change_url: str
 ) -> list:
     return [
         {
@@ -160,19 +162,124 @@ MACROS = {
 }
 
 
+def question_html(q: Question, shown, language: str, error: str | None, primary: bool) -> Markup:
+    """A question's HTML, compacted (see `compact`).
+
+    GOV.UK Frontend's macros take milliseconds per question. Radios and checkboxes are rendered once
+    per question, language and version, and only their ticks are filled in per request; other
+    questions are kept keyed by everything they show, except a pupil's own text."""
+    if error is None and q.type in ("single", "multiple"):
+        choices = _choice_html(q, language, primary)
+        if choices is not None:
+            return choices.render(shown)
+    return render(*field(q, shown, language, error, primary))
+
+
 def render(kind: str, params: dict) -> Markup:
-    """A question's HTML. GOV.UK Frontend's macros take milliseconds per question, and a page shows
-    the same few states again and again, so each rendering is kept, keyed by everything it shows."""
     if kind == "characterCount" and params.get("value"):
-        return _render(kind, params)  # a pupil's own text: not worth keeping
+        return Markup(compact(_render(kind, params)).strip())  # a pupil's own text: not worth keeping
     return _render_cached(kind, json.dumps(params, sort_keys=True))
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def _render_cached(kind: str, key: str) -> Markup:
-    return _render(kind, json.loads(key))
+    return Markup(compact(_render(kind, json.loads(key))).strip())
 
 
 def _render(kind: str, params: dict) -> Markup:
     template, macro = MACROS[kind]
     return Markup(get_template_attribute(template, macro)(params))
+
+
+_TICK = re.compile(r'<input\b[^>]*?\svalue="([^"]*)"[^>]*?( checked)(?=[\s>])')
+
+
+@dataclass(frozen=True)
+class ChoiceHtml:
+    """A radios or checkboxes question's HTML cut at each option's `checked` attribute."""
+
+    parts: tuple[str, ...]  # one more than values
+    values: tuple[str, ...]  # each option's value, in order
+
+    def render(self, shown) -> Markup:
+        selected = shown if isinstance(shown, list) else [shown] if shown else []
+        if not selected:
+            return Markup("".join(self.parts))
+        out = [self.parts[0]]
+        for value, part in zip(self.values, self.parts[1:], strict=True):
+            if value in selected:
+                out.append(" checked")
+            out.append(part)
+        return Markup("".join(out))
+
+
+# (question object, kept alive so its id is not reused, and its cut HTML) by (id, language, primary)
+_CHOICES: dict[tuple[int, str, bool], tuple[Question, ChoiceHtml | None]] = {}
+
+
+def _choice_html(q: Question, language: str, primary: bool) -> ChoiceHtml | None:
+    key = (id(q), language, primary)
+    found = _CHOICES.get(key)
+    if found is None or found[0] is not q:
+        found = _CHOICES[key] = (q, _cut(q, language, primary))
+    return found[1]
+
+
+def _cut(q: Question, language: str, primary: bool) -> ChoiceHtml | None:
+    """Render the question with no option ticked and with every option ticked, and cut the second at
+    each tick. None (render it whole each time) unless the cut pieces give back the first exactly."""
+    kind, params = field(q, None, language, None, primary)
+    blank = compact(_render(kind, params)).strip()
+    for item in params["items"]:
+        if "value" in item:
+            item["checked"] = True
+    ticked = compact(_render(kind, params)).strip()
+    parts, values, at = [], [], 0
+    for match in _TICK.finditer(ticked):
+        parts.append(ticked[at : match.start(2)])
+        values.append(match.group(1))
+        at = match.end(2)
+    parts.append(ticked[at:])
+    expected = [str(item["value"]) for item in params["items"] if "value" in item]
+    if "".join(parts) != blank or values != expected:
+        return None
+    return ChoiceHtml(tuple(parts), tuple(values))
+
+
+_VERBATIM = re.compile(r"(<textarea\b.*?</textarea>|<pre\b.*?</pre>|<script\b.*?</script>)", re.S)
+_BETWEEN_TAGS = re.compile(r">\s*\n\s*<")
+_BLOCKS = "label|legend|div|p|button|li|ul|h1|h2|fieldset|form|main|header|footer|nav"
+_AFTER_OPENING = re.compile(rf"(<(?:{_BLOCKS})\b[^>]*>)\s*\n\s*")
+_BEFORE_CLOSING = re.compile(rf"\s*\n\s*(</(?:{_BLOCKS})>)")
+_APOSTROPHE = re.compile(r">[^<]*&#39;[^<]*<")
+_RADIOS_MODULE = ' data-module="govuk-radios"'
+_PLAIN_BUTTON = re.compile(
+    r'(<button\b(?:(?!role=|data-prevent-double-click)[^>])*?) data-module="govuk-button"'
+)
+
+
+def compact(html: str) -> str:
+    """Smaller HTML that shows the same (every page must stay under 15 KB for slow school Wi-Fi):
+
+    - whitespace with a line break between two tags goes (the GOV.UK Frontend components and the
+      layout here put such pieces in flexbox or block boxes, where it never showed);
+    - so does whitespace with a line break at the start or end of the text in a label, legend, div,
+      paragraph, button and the like (CSS drops it at the start and end of a line anyway);
+    - an apostrophe in text is written ' rather than &#39; (attributes are all in double quotes);
+    - radios without conditional reveals lose GOV.UK Frontend's `govuk-radios` module, which only
+      handles conditional reveals (routing here is done on the server), and <button>s lose its
+      `govuk-button` module, which only acts on links with role="button" and on buttons with
+      data-prevent-double-click.
+
+    Text areas, <pre> and scripts are left exactly as they are.
+    """
+    pieces = _VERBATIM.split(html)
+    for n in range(0, len(pieces), 2):  # the even pieces are outside text areas, <pre> and scripts
+        piece = _BETWEEN_TAGS.sub("><", pieces[n])
+        piece = _AFTER_OPENING.sub(r"\1", piece)
+        piece = _BEFORE_CLOSING.sub(r"\1", piece)
+        pieces[n] = _APOSTROPHE.sub(lambda m: m.group().replace("&#39;", "'"), piece)
+    html = "".join(pieces)
+    if _RADIOS_MODULE in html and "data-aria-controls" not in html:
+        html = html.replace(_RADIOS_MODULE, "")
+    return _PLAIN_BUTTON.sub(r"\1", html)

@@ -9,17 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
-
 from questionnaires import Question, Questionnaire, Section
 
-from ..data.bulk import insert_rows
 from ..data.questionnaires import definition
-from ..extensions import db
-from ..models import Answer, PupilCode, Response, ResponseStatus, Wave, utcnow
+from ..models import ResponseStatus
+from . import store
 from .answers import Given
+from .store import Saved
 
 
 class AlreadyFinished(Exception):
@@ -28,12 +24,14 @@ class AlreadyFinished(Exception):
 
 @dataclass
 class Pupil:
-    """The pupil at the keyboard: their code, wave, questionnaire and (once they agreed) response."""
+    """The pupil at the keyboard: their code, wave, questionnaire, response (once they agreed) and
+    saved answers, as read by one query (`store.load`)."""
 
-    code: PupilCode
-    wave: Wave
+    code: store.CodeRow
+    wave: store.WaveRow
     questionnaire: Questionnaire
-    response: Response | None
+    response: store.ResponseRow | None
+    answers: dict[str, Saved]
 
     @property
     def anonymous(self) -> bool:
@@ -45,23 +43,19 @@ class Pupil:
 
 
 def load_pupil(code_id: int) -> Pupil | None:
-    # One query for the code, its wave and its response: this runs on every pupil request.
-    code = db.session.get(
-        PupilCode, code_id, options=[joinedload(PupilCode.wave), joinedload(PupilCode.response)]
-    )
-    if code is None:
+    # One query for the code, its wave, its response and its answers: this runs on every pupil request.
+    loaded = store.load(code_id)
+    if loaded is None:
         return None
-    questionnaire = definition(code.wave.questionnaire_id, code.wave.questionnaire_version)
-    return Pupil(code=code, wave=code.wave, questionnaire=questionnaire, response=code.response)
+    questionnaire = definition(loaded.wave.questionnaire_id, loaded.wave.questionnaire_version)
+    return Pupil(loaded.code, loaded.wave, questionnaire, loaded.response, loaded.answers)
 
 
-def saved_answers(response: Response | None) -> dict[str, Answer]:
-    if response is None:
-        return {}
-    return {a.question_id: a for a in db.session.scalars(select(Answer).filter_by(response_id=response.id))}
+def saved_answers(pupil: Pupil) -> dict[str, Saved]:
+    return pupil.answers if pupil.response is not None else {}
 
 
-def routing_values(answers: Mapping[str, Answer | Given]) -> dict[str, object]:
+def routing_values(answers: Mapping[str, Saved | Given]) -> dict[str, object]:
     values: dict[str, object] = {}
     for question_id, answer in answers.items():
         value = answer.choices if answer.choices is not None else answer.value
@@ -76,11 +70,29 @@ def visible_questions(section: Section, values: Mapping[str, object]) -> list[Qu
 
 def sections_for(pupil: Pupil) -> list[Section]:
     """Every section this pupil could be asked, in order ("About you" only without a roster entry)."""
-    return [
-        s
-        for s in pupil.questionnaire.sections
-        if s.only_in is None or (s.only_in == "anonymous" and pupil.anonymous)
-    ]
+    return list(_layout(pupil)[0])
+
+
+def _order(pupil: Pupil) -> dict[str, int]:
+    """Each of the pupil's sections' position in `sections_for(pupil)`."""
+    return _layout(pupil)[1]
+
+
+# Per questionnaire object (kept alive here, so its id is not reused) and kind of pupil.
+_LAYOUTS: dict[tuple[int, bool], tuple[Questionnaire, tuple[Section, ...], dict[str, int]]] = {}
+
+
+def _layout(pupil: Pupil) -> tuple[tuple[Section, ...], dict[str, int]]:
+    key = (id(pupil.questionnaire), pupil.anonymous)
+    found = _LAYOUTS.get(key)
+    if found is None or found[0] is not pupil.questionnaire:
+        sections = tuple(
+            s
+            for s in pupil.questionnaire.sections
+            if s.only_in is None or (s.only_in == "anonymous" and pupil.anonymous)
+        )
+        found = _LAYOUTS[key] = (pupil.questionnaire, sections, {s.id: n for n, s in enumerate(sections)})
+    return found[1], found[2]
 
 
 def route(pupil: Pupil, values: Mapping[str, object]) -> list[Section]:
@@ -93,136 +105,76 @@ def next_page(pupil: Pupil, values: Mapping[str, object], after: Section | None)
     pages = route(pupil, values)
     if after is None:
         return pages[0] if pages else None
-    order = [s.id for s in sections_for(pupil)]
-    later = [s for s in pages if order.index(s.id) > order.index(after.id)]
+    order = _order(pupil)
+    later = [s for s in pages if order[s.id] > order[after.id]]
     return later[0] if later else None
 
 
 def resume_page(pupil: Pupil, values: Mapping[str, object]) -> Section | None:
     """The first section not yet saved, or None when every section has been saved."""
     done = pupil.response.progress if pupil.response else 0
-    order = [s.id for s in sections_for(pupil)]
+    order = _order(pupil)
     for section in route(pupil, values):
-        if order.index(section.id) >= done:
+        if order[section.id] >= done:
             return section
     return None
 
 
-def agree(pupil: Pupil, language: str) -> Response:
+def agree(pupil: Pupil, language: str) -> store.ResponseRow:
     """The pupil said yes: make their response (once, however often the button is pressed)."""
     if pupil.response is None:
-        response = Response(
-            wave_id=pupil.wave.id,
-            school_id=pupil.code.school_id,
-            pupil_code_id=pupil.code.id,
-            language=language,
-        )
-        db.session.add(response)
-        try:
-            db.session.commit()
-        except IntegrityError:  # a double submit made it a moment ago
-            db.session.rollback()
-            response = db.session.scalar(select(Response).filter_by(pupil_code_id=pupil.code.id))
-        pupil.response = response
+        pupil.response = store.begin_response(pupil.code, pupil.wave, language)
+        pupil.answers = {}
     return pupil.response
 
 
 def refuse(pupil: Pupil, language: str) -> None:
     """The pupil said "No thanks": record a refusal with no answers."""
     if pupil.response is None:
-        db.session.add(
-            Response(
-                wave_id=pupil.wave.id,
-                school_id=pupil.code.school_id,
-                pupil_code_id=pupil.code.id,
-                language=language,
-                status=ResponseStatus.REFUSED,
-                completed_at=utcnow(),
-            )
-        )
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-
-
-def _locked(response_id: int) -> Response:
-    # One page save at a time per response: a double submit waits for the first, then repeats it.
-    response = db.session.scalar(
-        select(Response)
-        .where(Response.id == response_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if response is None or response.status != ResponseStatus.IN_PROGRESS:
-        raise AlreadyFinished
-    return response
+        store.begin_response(pupil.code, pupil.wave, language, status=ResponseStatus.REFUSED)
 
 
 def save_page(pupil: Pupil, section: Section, given: Mapping[str, Given], language: str) -> dict[str, object]:
     """Replace the answers on one page in a single transaction; returns the routing values after it.
 
     Saving the same page twice gives the same rows, so a double submit or a retry changes nothing.
+    Answers to questions that routing no longer asks (an earlier answer changed) are removed.
     """
     assert pupil.response is not None
-    response = _locked(pupil.response.id)
     page_ids = [q.id for q in section.questions]
-    db.session.execute(
-        delete(Answer).where(Answer.response_id == response.id, Answer.question_id.in_(page_ids))
-    )
-    now = utcnow()
-    insert_rows(Answer.__table__, [
-        {"response_id": response.id, "question_id": qid, "value": g.value,
-         "choices": list(g.choices) if g.choices is not None else None, "text": g.text,
-         "prefer_not_to_say": g.prefer_not_to_say, "saved_at": now}
-        for qid, g in given.items()
-    ])  # fmt: skip
-    values = _prune(pupil.questionnaire, response)
-    order = [s.id for s in sections_for(pupil)]
-    response.progress = max(response.progress, order.index(section.id) + 1)
-    response.language = language
-    response.updated_at = now
-    db.session.commit()
-    return values
+    progress = _order(pupil)[section.id] + 1
 
+    def plan(answers: Mapping[str, Saved]) -> store.Change:
+        after: dict[str, Saved | Given] = {qid: a for qid, a in answers.items() if qid not in page_ids}
+        after.update(given)
+        values: dict[str, object] = {}
+        stale: list[str] = []
+        for question in pupil.questionnaire.questions:
+            answer = after.get(question.id)
+            if answer is None:
+                continue
+            if question.show_if is not None and not question.show_if.applies(values):
+                stale.append(question.id)
+                continue
+            values.update(routing_values({question.id: answer}))
+        rows = {qid: g for qid, g in given.items() if qid not in stale}
+        gone = [qid for qid in page_ids if qid not in rows] + [qid for qid in stale if qid not in page_ids]
+        return store.Change(rows, gone, progress, language, values)
 
-def _prune(questionnaire: Questionnaire, response: Response) -> dict[str, object]:
-    """Remove answers to questions that routing no longer asks (an earlier answer changed)."""
-    answers = saved_answers(response)
-    values: dict[str, object] = {}
-    stale: list[str] = []
-    for question in questionnaire.questions:
-        answer = answers.get(question.id)
-        if answer is None:
-            continue
-        if question.show_if is not None and not question.show_if.applies(values):
-            stale.append(question.id)
-            continue
-        values.update(routing_values({question.id: answer}))
-    if stale:
-        db.session.execute(
-            delete(Answer).where(Answer.response_id == response.id, Answer.question_id.in_(stale))
-        )
-    return values
+    try:
+        change = store.save_page(pupil.response, pupil.answers, plan)
+    except store.Finished:
+        raise AlreadyFinished from None
+    return change.values
 
 
 def end_session(code_id: int) -> None:
-    code = db.session.get(PupilCode, code_id)
-    if code is not None:
-        code.session_ended_at = utcnow()
-        db.session.commit()
+    store.end_session(code_id)
 
 
 def finish(pupil: Pupil, language: str) -> None:
     assert pupil.response is not None
-    try:
-        response = _locked(pupil.response.id)
-    except AlreadyFinished:
-        return  # finishing twice is finishing once
-    response.status = ResponseStatus.COMPLETE
-    response.completed_at = utcnow()
-    response.language = language
-    db.session.commit()
+    store.finish(pupil.response.id, language)  # finishing twice is finishing once
 
 
 @dataclass

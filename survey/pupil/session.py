@@ -43,8 +43,10 @@ def timed_out() -> bool:
 
 def touch() -> None:
     data = session.get(KEY)
-    if isinstance(data, dict):
-        data["seen"] = int(time.time())
+    now = int(time.time())
+    # Unchanged within the same second (a redirect followed at once): no new cookie to sign and send.
+    if isinstance(data, dict) and data.get("seen") != now:
+        data["seen"] = now
         session[KEY] = data
 
 
