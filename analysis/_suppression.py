@@ -5,7 +5,9 @@ respondents (*primary* suppression) and no suppressed group can be recovered by 
 shown groups from a shown total (*complementary* suppression). The rows of a table fall into
 *sets*, each set being rows that add up to a total published elsewhere (one school's FSM groups add
 up to the school). In a set where exactly one row is suppressed, that row equals the set total minus
-the shown rows, so the smallest shown row of the set is suppressed as well.
+the shown rows, so the smallest shown row of the set is suppressed as well. The same subtraction
+gives the hidden rows' combined size: while it is under ``min_n`` (three hidden groups of 3 pupils
+make a recoverable group of 9), the next smallest shown row is suppressed too.
 
 These helpers work on plain numpy arrays so that `aggregate` and `gaps` share one rule.
 """
@@ -28,8 +30,11 @@ def set_ids(table: pd.DataFrame, keys: list[str]) -> np.ndarray:
     return table.groupby(keys, dropna=False, observed=True, sort=False).ngroup().to_numpy(np.int64)
 
 
-def complementary(primary: np.ndarray, n: np.ndarray, sets: np.ndarray) -> np.ndarray:
-    """Rows to suppress besides `primary` so that no set has exactly one suppressed row.
+def complementary(primary: np.ndarray, n: np.ndarray, sets: np.ndarray, min_n: int = 10) -> np.ndarray:
+    """Rows to suppress besides `primary` so that no set's hidden rows can be worked out.
+
+    In every set with a suppressed row, at least two rows are suppressed and together they hold at
+    least `min_n` respondents (or every row of the set is suppressed).
 
     Parameters
     ----------
@@ -40,6 +45,8 @@ def complementary(primary: np.ndarray, n: np.ndarray, sets: np.ndarray) -> np.nd
         ties broken by the row's position.
     sets : numpy.ndarray of int
         Each row's set id, as from `set_ids`.
+    min_n : int, default 10
+        Fewest respondents the suppressed rows of a set may hold between them.
 
     Returns
     -------
@@ -53,11 +60,13 @@ def complementary(primary: np.ndarray, n: np.ndarray, sets: np.ndarray) -> np.nd
     if len(primary) == 0:
         return extra
     position = np.arange(len(primary))
-    # One pass makes every set safe; the loop is a guard should the rule ever grow more levels.
+    sized = np.nan_to_num(n, nan=0.0)
+    # Each pass hides at most one more row per exposed set; a set is safe after a few passes.
     while True:
         hidden = primary | extra
         count = np.bincount(sets, weights=hidden)
-        exposed = count[sets] == 1
+        total = np.bincount(sets, weights=np.where(hidden, sized, 0.0))
+        exposed = (count[sets] == 1) | ((count[sets] >= 1) & (total[sets] < min_n))
         candidates = np.flatnonzero(exposed & ~hidden)
         if candidates.size == 0:
             return extra

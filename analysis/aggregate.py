@@ -144,7 +144,7 @@ def aggregate(
         pct = pct_low = pct_high = np.full(len(n), np.nan)
 
     primary = n < min_n
-    extra = _suppression.complementary(primary, n, _suppression.set_ids(table, by[:-1]))
+    extra = _suppression.complementary(primary, n, _suppression.set_ids(table, by[:-1]), min_n)
     hidden = primary | extra
     values = [n, mean, sd, se, mean - half, mean + half, pct, pct_low, pct_high]
     for name, column in zip(STATISTICS, values, strict=True):

@@ -19,6 +19,7 @@ from scipy import stats
 import questionnaires
 from questionnaires import Questionnaire
 
+from . import _suppression
 from ._checks import require_columns, require_frame, require_level, require_min_n
 
 __all__ = ["at_least_once", "disproportionality"]
@@ -202,7 +203,7 @@ def disproportionality(
         if by_columns
         else np.zeros(len(counts), int)
     )
-    extra = _complementary(primary | comparison, n_g, sets)
+    extra = _suppression.complementary(primary | comparison, n_g, sets, min_n)
     hidden = primary | comparison | extra
 
     if reference is not None:
@@ -330,21 +331,6 @@ def _lowest_by_id(questionnaire_id: str, question_id: str) -> float:
             f"questionnaire {questionnaire_id!r} is not shipped; pass questionnaire= to read {question_id!r}"
         )
     return _lowest(questionnaire, question_id) if question_id in questionnaire.questions else np.nan
-
-
-def _complementary(hidden: np.ndarray, n: np.ndarray, sets: np.ndarray) -> np.ndarray:
-    """Rows to hide besides `hidden` so that no set of groups has exactly one hidden row.
-
-    The groups of one set add up to a total that can be worked out from any shown row (its own
-    counts plus its comparison counts), so a single hidden row could be recovered by subtraction:
-    the smallest shown row of that set (ties: the first) is hidden too.
-    """
-    frame = pd.DataFrame({"set": sets, "hidden": hidden, "n": n, "position": np.arange(len(n))})
-    exposed = frame.groupby("set")["hidden"].transform("sum") == 1
-    candidates = frame[exposed & ~frame["hidden"]].sort_values(["set", "n", "position"])
-    extra = np.zeros(len(n), dtype=bool)
-    extra[candidates.groupby("set").head(1)["position"].to_numpy()] = True
-    return extra
 
 
 def _katz(a: np.ndarray, n1: np.ndarray, c: np.ndarray, n2: np.ndarray, z: float):

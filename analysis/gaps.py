@@ -207,7 +207,7 @@ def _compare(
     gap = mean - mean_c
 
     primary = (n < min_n) | (n_c < min_n)
-    extra = _suppression.complementary(primary, n, sets)
+    extra = _suppression.complementary(primary, n, sets, min_n)
     hidden = primary | extra
     values = [n, mean + shift, n_c, mean_c + shift, gap, se, df, gap - half, gap + half]
     columns = {name: np.where(hidden, np.nan, v) for name, v in zip(STATISTICS, values, strict=True)}

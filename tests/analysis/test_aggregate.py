@@ -117,6 +117,15 @@ def test_primary_and_complementary_suppression():
     assert shown["n"].tolist() == [30, 30, 20]
 
 
+def test_small_groups_hidden_together_must_hold_ten_pupils_between_them():
+    # Three hidden groups of 3 pupils: the school minus the shown groups would give a group of 9.
+    scored = pupils({(1, "A"): 3, (1, "B"): 3, (1, "C"): 3, (1, "D"): 15, (1, "N"): 30})
+    table = aggregate(scored, ["school_urn", "group"], "belonging").set_index("group")
+    assert table["suppressed_reason"].fillna("shown").to_dict() == {
+        "A": "primary", "B": "primary", "C": "primary", "D": "complementary", "N": "shown",
+    }  # fmt: skip
+
+
 def test_a_single_by_column_is_one_set_summing_to_the_overall_total():
     scored = pupils({(1, "N"): 8, (2, "N"): 50, (3, "N"): 11, (4, "N"): 30})
     table = aggregate(scored, "school_urn", "belonging")
@@ -200,12 +209,17 @@ def check_suppression(table: pd.DataFrame, cells: dict, keys: list, min_n: int) 
     left = total - np.bincount(sets, weights=np.where(hidden, 0, true_n))
     has_shown_total = total >= min_n
     assert not ((suppressed == 1) & has_shown_total).any(), "a suppressed group = total − shown rows"
+    # ... nor a group of fewer than min_n made of several suppressed ones.
+    everything_hidden = suppressed == np.bincount(sets)
+    assert not ((suppressed > 0) & (left < min_n) & has_shown_total & ~everything_hidden).any()
     assert (left[has_shown_total & (suppressed == 0)] == 0).all()
-    # No more complementary suppression than needed: at most one per set, only beside a lone
-    # primary, and it is the smallest shown row of its set.
+    # No more complementary suppression than needed: only where the primary rows alone were
+    # exposed (a lone one, or several holding fewer than min_n), and the smallest shown rows first.
     complementary = np.bincount(sets, weights=extra)
-    assert (complementary <= 1).all()
-    assert (np.bincount(sets, weights=primary)[complementary == 1] == 1).all()
+    primary_count = np.bincount(sets, weights=primary)
+    primary_total = np.bincount(sets, weights=np.where(primary, true_n, 0))
+    exposed = (primary_count == 1) | ((primary_count >= 1) & (primary_total < min_n))
+    assert (exposed[complementary >= 1]).all()
     smallest_shown = np.full(len(total), np.inf)
     np.minimum.at(smallest_shown, sets[~hidden], true_n[~hidden])
     assert (true_n[extra] <= smallest_shown[sets[extra]]).all()
