@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask, request, session
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.routing import IntegerConverter
 
 from . import config, security, staff, templating
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -19,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     load_config(app, test_config)
     init_extensions(app)
     init_jinja(app)
+    init_url_converters(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_cli(app)
@@ -72,6 +74,18 @@ def init_jinja(app: Flask) -> None:
     @app.context_processor
     def service() -> dict:
         return {"service_name": app.config["SERVICE_NAME"], "service_owner": app.config["SERVICE_OWNER"]}
+
+
+class DatabaseInteger(IntegerConverter):
+    """`<int:…>` in URLs, up to the largest database integer: a huge number is a 404, not an overflow."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def init_url_converters(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseInteger
 
 
 def register_blueprints(app: Flask) -> None:

@@ -117,3 +117,12 @@ def test_post_only_actions_check_scope_too(client_as, waves):
     ]:
         assert other.post(url, data=data).status_code == 404, url
         assert client_as("reviewer").post(url, data=data).status_code == 403, url
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/school/99999999999999999999/", "/review/schools/99999999999999999999", "/admin/users/99999999999"],
+)
+def test_huge_numbers_in_addresses_are_not_found(client_as, url):
+    user = {"school": "school_lead", "review": "reviewer", "admin": "admin"}[url.split("/")[1]]
+    assert client_as(user).get(url).status_code == 404
