@@ -137,13 +137,12 @@ def answer_text(q: Question, answer: Saved | None, language: str) -> str:
     return q.option(answer.value).label.get_for(language)
 
 
-def summary_rows(
-    questions: list[Question], answers: Mapping[str, Saved], language: str, change_url: str
-) -> list:
+def summary_rows(questions: list[Question], texts: Mapping[str, str], language: str, change_url: str) -> list:
+    """GOV.UK summary list rows: each question, `texts[question id]` as its answer, a Change link."""
     return [
         {
             "key": {"text": q.text.get_for(language)},
-            "value": {"text": answer_text(q, answers.get(q.id), language)},
+            "value": {"text": texts[q.id]},
             "actions": {
                 "items": [
                     {"href": change_url, "text": _("Change"), "visuallyHiddenText": q.text.get_for(language)}

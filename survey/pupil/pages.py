@@ -1,10 +1,11 @@
-"""Question pages without Jinja on every request.
+"""Pupil pages without Jinja on every request.
 
 A question page is the same for every pupil on the same page of the same questionnaire, in the same
 language and place in their route, except for the script nonce, the CSRF token, the form's address
-and the questions' ticks. So the page around the questions is rendered once with markers in those
-places, compacted, and kept per app; each request only joins the pieces. Rendering the layout,
-GOV.UK Frontend's page template and its macros took several milliseconds a page.
+and the questions' ticks; "Check your answers" differs only in the answers. So such a page is
+rendered once with markers in those places, compacted, and kept per app; each request only joins
+the pieces with its own values (escaped). Rendering the layout, GOV.UK Frontend's page template and
+its macros took several milliseconds a page, and the summary list of "Check your answers" 10 ms.
 
 Pages with errors are rare and are rendered in full.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from flask import current_app, render_template
@@ -22,59 +24,84 @@ from markupsafe import Markup, escape
 from ..security import csp_nonce
 from .fields import compact
 
-# Private-use characters: they cannot come from a template, a questionnaire or a translation.
-NONCE, CSRF, ACTION, FIRST, SECOND = (f"\ue000{name}\ue001" for name in ("n", "c", "a", "1", "2"))
-_MARKER = re.compile("(\ue000[a-z0-9]\ue001)")
+
+def marker(name: str) -> Markup:
+    """A place for a per-request value. Private-use characters: they cannot come from a template,
+    a questionnaire or a translation, and escaping leaves them alone."""
+    return Markup(f"\ue000{name}\ue001")
+
+
+_MARKER = re.compile("\ue000([a-z0-9_]+)\ue001")
+NONCE, CSRF = "nonce", "csrf"
 MAX_SHELLS = 2048  # a few per page, language and route; the cache starts again if it ever fills
 
 
 @dataclass(frozen=True)
 class Shell:
-    pieces: tuple[str, ...]  # text, marker, text, marker, ..., text
-    between: str  # what separates two questions (the wrapper's end and the next one's start)
+    pieces: tuple[str, ...]  # text, marker name, text, marker name, ..., text
+    between: str = ""  # on a question page, what separates two questions
 
-    def fill(self, questions: list[Markup], action: str) -> str:
-        values = {
-            NONCE: csp_nonce(),
-            CSRF: generate_csrf(),
-            ACTION: str(escape(action)),
-            FIRST: self.between.join(questions),
-        }
+    def fill(self, values: Mapping[str, str]) -> str:
+        values = {NONCE: csp_nonce(), CSRF: generate_csrf(), **values}
         return "".join(values[piece] if n % 2 else piece for n, piece in enumerate(self.pieces))
 
 
 _lock = threading.Lock()
 
 
-def section_page(questions: list[Markup], action: str, key: tuple, **context) -> str:
-    """The question page for `context` (what section.html needs, besides `fields`, `errors` and
-    `action`), with `questions` in it. `key` must tell apart everything in `context`."""
+def shell(key: tuple, template: str, **context) -> Shell:
+    """`template` rendered with `context` (where per-request values are `marker`s), compacted and
+    kept under `key`, which must tell apart everything in `context` but the markers."""
+    return _kept(key, lambda: _cut(render_template(template, **context)))
+
+
+def _kept(key: tuple, make: Callable[[], Shell]) -> Shell:
     shells: dict = current_app.extensions.setdefault("pupil_page_shells", {})
-    shell = shells.get(key)
-    if shell is None:
-        shell = _shell(context)
+    found = shells.get(key)
+    if found is None:
+        found = make()
         with _lock:
             if len(shells) >= MAX_SHELLS:
                 shells.clear()
-            shells[key] = shell
-    return shell.fill(questions, action)
+            shells[key] = found
+    return found
 
 
-def _shell(context: dict) -> Shell:
-    html = render_template(
-        "pupil/section.html",
-        fields=[Markup(FIRST), Markup(SECOND)],
-        errors={},
-        errors_list=[],
-        action=ACTION,
-        cspNonce=NONCE,
-        csrf_token=lambda: CSRF,
-        **context,
+def _cut(html: str) -> Shell:
+    return Shell(tuple(_MARKER.split(compact(html))))
+
+
+def render(key: tuple, template: str, values: Mapping[str, str], **context) -> str:
+    """The page: `template` with `context` from the cache, `values` (HTML, already escaped) in the
+    markers, and this request's nonce and CSRF token."""
+    return shell(key, template, **context, cspNonce=marker(NONCE), csrf_token=lambda: marker(CSRF)).fill(
+        values
     )
-    html = compact(html)
-    first, second = html.index(FIRST), html.index(SECOND)
-    between = html[first + len(FIRST) : second]
-    html = html[:first] + FIRST + html[second + len(SECOND) :]
-    pieces = tuple(_MARKER.split(html))
-    assert all(pieces[n] in (NONCE, CSRF, ACTION, FIRST) for n in range(1, len(pieces), 2)), pieces
-    return Shell(pieces, between)
+
+
+def section_page(questions: list[Markup], action: str, key: tuple, **context) -> str:
+    """The question page for `context` (what section.html needs, besides `fields`, `errors` and
+    `action`), with `questions` in it."""
+
+    def make() -> Shell:
+        # Two questions, to find what separates them (the end of one wrapper and the start of the next).
+        first, second = marker("first"), marker("second")
+        html = compact(
+            render_template(
+                "pupil/section.html",
+                fields=[first, second],
+                errors={},
+                errors_list=[],
+                action=marker("action"),
+                cspNonce=marker(NONCE),
+                csrf_token=lambda: marker(CSRF),
+                **context,
+            )
+        )
+        first, second = str(first), str(second)  # (Markup + str would escape the str)
+        between = html[html.index(first) + len(first) : html.index(second)]
+        html = html.replace(first + between + second, str(marker("questions")))
+        return Shell(tuple(_MARKER.split(html)), between)
+
+    found = _kept(("section", *key), make)
+    return found.fill({"action": str(escape(action)), "questions": found.between.join(questions)})

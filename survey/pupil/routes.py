@@ -10,6 +10,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import get_locale
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
+from markupsafe import escape
 from sqlalchemy import select
 
 from questionnaires import Section
@@ -163,6 +164,10 @@ def before_you_start(pupil: journey.Pupil):
             abort(400)
         journey.agree(pupil, language())
         return redirect(_resume_url(pupil))
+    if request.method == "GET":
+        g.compact = True
+        key = ("before_you_start", language(), pupil.primary, pupil.anonymous, agreed)
+        return pages_module.render(key, "pupil/before_you_start.html", {}, pupil=pupil, agreed=agreed)
     return render_template("pupil/before_you_start.html", form=form, pupil=pupil, agreed=agreed)
 
 
@@ -284,27 +289,43 @@ def check_answers(pupil: journey.Pupil):
     resume = journey.resume_page(pupil, values)
     if resume is not None:
         return redirect(url_for("pupil.section", section_id=resume.id))
-    form = FlaskForm()
-    if form.validate_on_submit():
+    if request.method == "POST":  # CSRFProtect (app-wide) has already checked the token
         journey.finish(pupil, language())
         return redirect(url_for("pupil.finished"))
     pages = journey.route(pupil, values)
     lang = language()
+    # Kept per route (the pages and the questions on them) with a marker for each answer.
+    shown = [(page, journey.visible_questions(page, values)) for page in pages]
+    places = {q.id: f"a{n}" for n, q in enumerate(q for _, questions in shown for q in questions)}
     summary = [
         (
             page,
             fields.summary_rows(
-                journey.visible_questions(page, values),
-                answers,
+                questions,
+                {qid: pages_module.marker(name) for qid, name in places.items()},
                 lang,
                 url_for("pupil.section", section_id=page.id, **{"return": "check"}),
             ),
         )
-        for page in pages
+        for page, questions in shown
     ]
+    answer_texts = {
+        places[q.id]: str(escape(fields.answer_text(q, answers.get(q.id), lang)))
+        for _, questions in shown
+        for q in questions
+    }
     back = url_for("pupil.section", section_id=pages[-1].id) if pages else url_for("pupil.start")
-    return render_template(
-        "pupil/check_answers.html", form=form, pupil=pupil, summary=summary, back=back, lang=lang
+    q = pupil.questionnaire
+    route_key = tuple((page.id, tuple(question.id for question in questions)) for page, questions in shown)
+    g.compact = True
+    return pages_module.render(
+        ("check", q.id, q.version, lang, pupil.primary, route_key, back),
+        "pupil/check_answers.html",
+        answer_texts,
+        pupil=pupil,
+        summary=summary,
+        back=back,
+        lang=lang,
     )
 
 
