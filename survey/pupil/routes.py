@@ -11,14 +11,14 @@ from flask_babel import get_locale
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from markupsafe import escape
-from sqlalchemy import select
 
 from questionnaires import Section
 
 from .. import codes
-from ..extensions import db, limiter
-from ..models import PupilCode, ResponseStatus, School, utcnow
-from . import bp, fields, journey, messages
+from ..staff import you_said_we_did
+from ..extensions import limiter
+from ..models import ResponseStatus, utcnow
+from . import bp, fields, journey, messages, store
 from . import pages as pages_module
 from . import session as pupil_session
 from .answers import BadInput
@@ -113,11 +113,11 @@ def start():
     pupil_session.client_id()
     form = CodeForm()
     if form.validate_on_submit():
-        code, problem = _find_code(form.code.data)
+        pupil, problem = _find_code(form.code.data)
         if problem is None:
-            pupil_session.begin(code.id)
-            if code.response is not None:
-                return redirect(_resume_url(journey.load_pupil(code.id)))
+            pupil_session.begin(pupil.code.id)
+            if pupil.response is not None:
+                return redirect(_resume_url(pupil))
             return redirect(url_for("pupil.before_you_start"))
         form.code.errors.append(str(problem))
     if form.errors:
@@ -126,19 +126,21 @@ def start():
 
 
 def _find_code(typed: str):
+    """(the pupil whose code this is, None) or (None, the problem)."""
     if not codes.looks_like_a_code(typed):
         return None, messages.CODE_FORMAT
-    code = db.session.scalar(select(PupilCode).filter_by(code_hash=codes.hash_code(typed)))
-    if code is None:
+    code_id = store.code_id(codes.hash_code(typed))
+    pupil = journey.load_pupil(code_id) if code_id is not None else None
+    if pupil is None:
         return None, messages.CODE_UNKNOWN
-    if code.response is not None and code.response.status != ResponseStatus.IN_PROGRESS:
+    if pupil.response is not None and pupil.response.status != ResponseStatus.IN_PROGRESS:
         return None, messages.CODE_USED
     now = utcnow()
-    if now < code.wave.opens_at:
+    if now < pupil.wave.opens_at:
         return None, messages.WAVE_NOT_OPEN
-    if now >= code.wave.closes_at:
+    if now >= pupil.wave.closes_at:
         return None, messages.WAVE_CLOSED
-    return code, None
+    return pupil, None
 
 
 def _resume_url(pupil: journey.Pupil) -> str:
@@ -166,7 +168,9 @@ def before_you_start(pupil: journey.Pupil):
         return redirect(_resume_url(pupil))
     if request.method == "GET":
         g.compact = True
-        key = ("before_you_start", language(), pupil.primary, pupil.anonymous, agreed)
+        # The school's "you said, we did" is part of the page, so it is part of the kept page's key.
+        changes = you_said_we_did(pupil.code.school_id)
+        key = ("before_you_start", language(), pupil.primary, pupil.anonymous, agreed, changes)
         return pages_module.render(key, "pupil/before_you_start.html", {}, pupil=pupil, agreed=agreed)
     return render_template("pupil/before_you_start.html", form=form, pupil=pupil, agreed=agreed)
 
@@ -334,8 +338,7 @@ def check_answers(pupil: journey.Pupil):
 def finished(pupil: journey.Pupil):
     if pupil.response is None or pupil.response.status == ResponseStatus.IN_PROGRESS:
         return redirect(_resume_url(pupil))
-    school = db.session.get(School, pupil.code.school_id)
-    return render_template("pupil/finished.html", form=FlaskForm(), school=school)
+    return render_template("pupil/finished.html", form=FlaskForm(), school=store.school(pupil.code.school_id))
 
 
 @bp.post("/hand-over")

@@ -36,3 +36,12 @@ def test_nothing_is_shown_when_the_school_has_published_nothing(client, loaded, 
     assert "What your school is changing" not in page.get_text()
     with loaded.app_context():
         assert db.session.scalar(sa.select(School.you_said_we_did)) is None
+
+
+def test_a_changed_text_is_shown_at_once(client, loaded, school, new_code):
+    _publish(loaded, school, "Quiet room open at lunch.")
+    client.post("/", data={"code": new_code()})
+    assert "Quiet room open at lunch." in client.get("/before-you-start").get_data(as_text=True)
+    _publish(loaded, school, "Lunch queues shorter.")
+    page = client.get("/before-you-start").get_data(as_text=True)
+    assert "Lunch queues shorter." in page and "Quiet room" not in page
