@@ -15,9 +15,9 @@ from markupsafe import escape
 from questionnaires import Section
 
 from .. import codes
-from ..staff import you_said_we_did
 from ..extensions import limiter
 from ..models import ResponseStatus, utcnow
+from ..staff import you_said_we_did
 from . import bp, fields, journey, messages, store
 from . import pages as pages_module
 from . import session as pupil_session
