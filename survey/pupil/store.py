@@ -26,9 +26,9 @@ from sqlalchemy import Connection, bindparam, case, delete, insert, select, upda
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Answer, PupilCode, Response, ResponseStatus, Wave, utcnow
+from ..models import Answer, PupilCode, Response, ResponseStatus, School, Wave, utcnow
 
-CODE, WAVE, RESPONSE, ANSWER = (m.__table__ for m in (PupilCode, Wave, Response, Answer))
+CODE, WAVE, RESPONSE, ANSWER, SCHOOL = (m.__table__ for m in (PupilCode, Wave, Response, Answer, School))
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +181,15 @@ def finish(response_id: int, language: str) -> None:
         .where(RESPONSE.c.id == response_id, RESPONSE.c.status == ResponseStatus.IN_PROGRESS)
         .values(status=ResponseStatus.COMPLETE, completed_at=utcnow(), language=language, updated_at=utcnow())
     )
+
+
+def code_id(code_hash: str) -> int | None:
+    return connection().execute(select(CODE.c.id).where(CODE.c.code_hash == code_hash)).scalar()
+
+
+def school(school_id: int):
+    """What a pupil's pages show of their school (its trusted-adult text), or None."""
+    return connection().execute(select(SCHOOL.c.trusted_adult_text).where(SCHOOL.c.id == school_id)).first()
 
 
 def end_session(code_id: int) -> None:
