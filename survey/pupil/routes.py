@@ -17,7 +17,6 @@ from questionnaires import Section
 from .. import codes
 from ..extensions import limiter
 from ..models import ResponseStatus, utcnow
-from ..staff import you_said_we_did
 from . import bp, fields, journey, messages, store
 from . import pages as pages_module
 from . import session as pupil_session
@@ -169,9 +168,19 @@ def before_you_start(pupil: journey.Pupil):
     if request.method == "GET":
         g.compact = True
         # The school's "you said, we did" is part of the page, so it is part of the kept page's key.
-        changes = you_said_we_did(pupil.code.school_id)
+        # Read on the request's one connection (store), and given to the template in place of the
+        # you_said_we_did() global, which would take a second connection through the ORM session.
+        school = store.school(pupil.code.school_id)
+        changes = school.you_said_we_did if school else None
         key = ("before_you_start", language(), pupil.primary, pupil.anonymous, agreed, changes)
-        return pages_module.render(key, "pupil/before_you_start.html", {}, pupil=pupil, agreed=agreed)
+        return pages_module.render(
+            key,
+            "pupil/before_you_start.html",
+            {},
+            pupil=pupil,
+            agreed=agreed,
+            you_said_we_did=lambda school_id: changes,
+        )
     return render_template("pupil/before_you_start.html", form=form, pupil=pupil, agreed=agreed)
 
 

@@ -188,8 +188,9 @@ def code_id(code_hash: str) -> int | None:
 
 
 def school(school_id: int):
-    """What a pupil's pages show of their school (its trusted-adult text), or None."""
-    return connection().execute(select(SCHOOL.c.trusted_adult_text).where(SCHOOL.c.id == school_id)).first()
+    """What a pupil's pages show of their school (its trusted-adult text and "you said, we did"), or None."""
+    columns = (SCHOOL.c.trusted_adult_text, SCHOOL.c.you_said_we_did)
+    return connection().execute(select(*columns).where(SCHOOL.c.id == school_id)).first()
 
 
 def end_session(code_id: int) -> None:
