@@ -22,7 +22,9 @@ def test_pupils_see_what_their_school_is_changing(client, loaded, school, new_co
     page = check_page(client.get("/before-you-start"))
     heading = page.find("h2", string="What your school is changing because of what pupils said")
     assert heading is not None
-    lines = [p.get_text(strip=True) for p in heading.find_next("div", class_="govuk-inset-text").find_all("p")]
+    lines = [
+        p.get_text(strip=True) for p in heading.find_next("div", class_="govuk-inset-text").find_all("p")
+    ]
     assert lines == ["Quiet room open at lunch.", "More clubs after school."]
 
     client.get("/language/cy?next=/before-you-start")
