@@ -44,6 +44,9 @@ class RosterEntry(Base):
     eal: Mapped[bool | None]
     looked_after: Mapped[bool | None]
     class_name: Mapped[str | None] = mapped_column(String(40))
+    # When the pupil's response was withdrawn on request: they get no new code for this wave, and
+    # response rates leave them out. The entry stays so that re-uploading the roster keeps the flag.
+    withdrawn_at: Mapped[datetime | None]
 
     wave: Mapped[Wave] = relationship()
     school: Mapped[School] = relationship()
