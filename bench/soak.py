@@ -1073,7 +1073,7 @@ def report(outcome: Outcome) -> str:
         f"5xx answers             {s.server_errors}",
         f"double submits          {s.double_submits}   (at once: {s.concurrent_double_submits})",
         f"back-navigations        {s.back_navigations}",
-        f"wrong codes first       {s.wrong_codes}   (rate-limit keys left in Redis: {outcome.redis_keys})",
+        f"wrong codes first       {s.wrong_codes}  (rate-limit keys in Redis: {outcome.redis_keys}, deleted)",
         f"faults                  {'; '.join(outcome.faults) or 'none injected'}",
         f"responses in SQL        {f.responses}",
         f"lost responses          {f.lost_responses}",
