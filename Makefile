@@ -8,7 +8,7 @@ ASSETS := survey/static/build/app.css
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard survey/translations/*/LC_MESSAGES/messages.po))
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test db demo serve test lint chromium clean
+.PHONY: help install install-test db demo serve test audit lint chromium clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -43,13 +43,22 @@ db: install ## Upgrade the database (instance/survey.db, or DATABASE_URL) and lo
 	$(FLASK) db upgrade
 	$(FLASK) load-questionnaires
 
+# LOCAL_HTTP=true: plain http on this machine, so cookies are not marked Secure and no HSTS is sent.
 demo: db ## Load demo data, print pupil codes and staff logins, and serve on http://127.0.0.1:$(PORT)
-	$(FLASK) demo
+	LOCAL_HTTP=true $(FLASK) demo
 	@echo "\nServing on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	LOCAL_HTTP=true $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: install-test ## Run the whole test suite (SQLite, PostgreSQL and Chromium)
+# Production: HTTPS ends at the load balancer; SECRET_KEY must be set. Settings: survey/gunicorn_conf.py.
+serve: db ## Upgrade DATABASE_URL, load the questionnaires and serve with gunicorn on port $(PORT)
+	PORT=$(PORT) $(BIN)/gunicorn --config python:survey.gunicorn_conf 'survey:create_app()'
+
+test: install-test ## Check dependencies for known vulnerabilities, then run every test (SQLite, PostgreSQL, Chromium)
+	$(BIN)/pip-audit --progress-spinner off --skip-editable
 	$(BIN)/pytest
+
+audit: $(VENV)/.installed-test ## Check the installed packages for known vulnerabilities (pip-audit)
+	$(BIN)/pip-audit --progress-spinner off --skip-editable
 
 lint: $(VENV)/.installed-test ## Check the code with ruff
 	$(BIN)/ruff check .

@@ -8,7 +8,7 @@ from flask import Flask, request, session
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.routing import IntegerConverter
 
-from . import config, security, staff, templating
+from . import config, logs, security, staff, templating
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +40,7 @@ def select_locale() -> str:
 
 
 def init_extensions(app: Flask) -> None:
+    logs.init_app(app)  # first: its clock starts before any other hook can answer the request
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
@@ -91,11 +92,12 @@ def init_url_converters(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin
     from .auth import bp as auth
+    from .health import bp as health
     from .pupil import bp as pupil
     from .review import bp as review
     from .school import bp as school
 
-    for blueprint in (pupil, auth, school, review, admin):
+    for blueprint in (pupil, auth, school, review, admin, health):
         app.register_blueprint(blueprint)
 
 

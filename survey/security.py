@@ -3,13 +3,23 @@
 GOV.UK Frontend's page template has a one-line inline `<script>` that adds the `js-enabled` class to
 <body>; it carries `nonce="{{ cspNonce }}"`, so the Content Security Policy can forbid every other
 inline script and all inline styles.
+
+Every response also gets: `X-Content-Type-Options`, `Referrer-Policy`, `X-Frame-Options` (for
+browsers older than `frame-ancestors`), `Strict-Transport-Security` unless the app runs with
+LOCAL_HTTP=true (see config.py), and `Cache-Control: no-store` unless the view chose its own (pages
+are read on shared school computers: Back or the cache must not show the last user's page).
+Static files keep Flask's own caching.
+
+Behind a load balancer, TRUSTED_PROXIES=n takes the client's address and scheme from the last n
+X-Forwarded-For / X-Forwarded-Proto entries, so the per-network rate limits count real clients.
 """
 
 from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = (
     "default-src 'self'; "
@@ -31,6 +41,15 @@ def csp_nonce() -> str:
 
 
 def init_app(app: Flask) -> None:
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    if app.config.get("LOCAL_HTTP"):
+        # Plain http on a developer's machine: a Secure cookie would not come back from some clients.
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = False
+        app.config["HSTS"] = None
+    hsts = app.config.get("HSTS")
+
     @app.before_request
     def make_nonce() -> None:
         csp_nonce()
@@ -41,7 +60,13 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if hsts:
+            headers.setdefault("Strict-Transport-Security", hsts)
+        if "Cache-Control" not in headers and request.endpoint != "static":
+            headers["Cache-Control"] = "no-store"
         return response
