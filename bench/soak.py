@@ -565,6 +565,17 @@ async def drive_pupils(client: Client, records: list[Record], seed: int, seconds
 # -- the app instances ----------------------------------------------------------------------------
 
 
+PRODUCTION_SETTINGS = ROOT / "survey" / "gunicorn_conf.py"
+
+
+def gunicorn_settings() -> list[str]:
+    """gunicorn's production settings (preloaded app, graceful timeout, worker recycling), with the
+    workers, threads, port and logs of the command line; or, where the app has none, their gist."""
+    if PRODUCTION_SETTINGS.exists():
+        return ["--config", "python:survey.gunicorn_conf"]
+    return ["--preload", "--timeout", "30", "--graceful-timeout", "30"]
+
+
 class Instance:
     """One gunicorn master on a fixed port: start, SIGKILL a worker, restart gracefully, stop."""
 
@@ -582,8 +593,8 @@ class Instance:
     def launch(self) -> None:
         command = [
             *(sys.executable, "-m", "gunicorn", "--bind", f"{HOST}:{self.port}", *self.config.args()),
-            *("--timeout", "60", "--graceful-timeout", "10", "--log-level", "warning", "--preload"),
-            *("--error-logfile", str(self.log), "--chdir", str(ROOT), self.app),
+            *gunicorn_settings(),
+            *("--log-level", "warning", "--error-logfile", str(self.log), "--chdir", str(ROOT), self.app),
         ]
         with self.output.open("ab") as output:  # the app's own log lines, kept out of the report
             self.server = subprocess.Popen(
@@ -606,15 +617,16 @@ class Instance:
         os.kill(pid, signal.SIGKILL)
         return pid
 
-    def restart(self) -> float:
+    def restart(self) -> tuple[float, float]:
         """SIGTERM the master (graceful: requests in flight finish), wait, start anew on the same port;
-        returns the seconds it was not serving."""
+        returns the seconds until the old master stopped and until the new one served."""
         assert self.server is not None
         began = time.monotonic()
         self.server.terminate()
         self.server.wait(timeout=60)
+        stopped = time.monotonic() - began
         self.start()
-        return time.monotonic() - began
+        return stopped, time.monotonic() - began
 
     def stop(self) -> None:
         if self.server is not None:
@@ -989,6 +1001,8 @@ def run(options: Options, *, sabotage: Callable[[str, list[Record]], None] | Non
             "RATELIMIT_KEY_PREFIX": prefix,
             "LOCAL_HTTP": "true",  # plain http://127.0.0.1: no Secure flag on the session cookie
             "LOG_REQUESTS": "false",
+            "WEB_CONCURRENCY": str(options.workers),
+            "GUNICORN_THREADS": str(options.threads),  # the app sizes its database pool to the threads
             "PYTHONUNBUFFERED": "1",
         }
         settings = {"RATELIMIT_KEY_PREFIX": prefix, "SESSION_COOKIE_SECURE": False}
@@ -1007,7 +1021,8 @@ def run(options: Options, *, sabotage: Callable[[str, list[Record]], None] | Non
             setup_seconds = time.monotonic() - began
             say(
                 f"{options.pupils} pupils on {instances[0].base} and {instances[1].base} "
-                f"(gunicorn {config} each), ready after {setup_seconds:.0f} s"
+                f"(gunicorn {config} each, {' '.join(gunicorn_settings())}), "
+                f"ready after {setup_seconds:.0f} s"
             )
 
             async def inject() -> None:
@@ -1027,9 +1042,10 @@ def run(options: Options, *, sabotage: Callable[[str, list[Record]], None] | Non
                     say(f"  {faults[-1]}")
                 if await reach(options.restart_at):
                     at = time.perf_counter() - client.stats.started
-                    down = await asyncio.to_thread(instances[1].restart)
+                    stopped, down = await asyncio.to_thread(instances[1].restart)
                     faults.append(
-                        f"restarted {instances[1].name} at {at:.1f} s (not serving for {down:.1f} s)"
+                        f"restarted {instances[1].name} at {at:.1f} s (old master gone in {stopped:.1f} s, "
+                        f"serving again after {down:.1f} s)"
                     )
                     say(f"  {faults[-1]}")
 
