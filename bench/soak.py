@@ -329,6 +329,9 @@ class Pupil:
             except (aiohttp.ClientError, TimeoutError) as error:
                 self.stats.connection_errors += 1
                 problem = f"{type(error).__name__}: {error}"
+                self.stats.note(
+                    f"connection error: {type(error).__name__}", f"{method} {base}{path}: {error}"
+                )
             else:
                 if answer.status < 500:
                     if kind == "answer post":
@@ -369,7 +372,8 @@ class Pupil:
             connector=self.client.connector,
             connector_owner=False,
             cookie_jar=aiohttp.CookieJar(unsafe=True),  # unsafe: keep cookies from an IP address
-            timeout=aiohttp.ClientTimeout(total=60),
+            # Long: a request given up while the server still has it could be saved after a later one.
+            timeout=aiohttp.ClientTimeout(total=300),
         ) as self.session:
             await self.sign_in()
             await self.sections()
