@@ -82,12 +82,12 @@ class Purged:
 def purge(cutoff: datetime, *, dry_run: bool = False, actor: User | str) -> Purged:
     """Delete the pupil-level data of every wave that closed before `cutoff`; the caller commits.
 
-    A dry run only counts, changes nothing and records nothing.
+    A dry run only counts, changes nothing and records nothing. A real run is recorded in the audit log
+    even when there was nothing to delete. Dashboards stop counting purged responses on their next
+    request: the results cache is keyed by the responses there are (`results._version`).
     """
     waves = list(db.session.scalars(select(Wave).where(Wave.closes_at < cutoff).order_by(Wave.closes_at)))
     result = Purged(cutoff=cutoff, waves=waves)
-    if not waves:
-        return result
     wave_ids = [w.id for w in waves]
     responses = select(Response.id).where(Response.wave_id.in_(wave_ids))
     targets = [
@@ -98,13 +98,15 @@ def purge(cutoff: datetime, *, dry_run: bool = False, actor: User | str) -> Purg
         ("class_sessions", ClassSession, ClassSession.wave_id.in_(wave_ids)),
     ]
     # Counted first, then deleted children before parents (SQLite does not enforce the cascades).
-    for name, model, condition in targets:
-        setattr(result, name, db.session.scalar(select(func.count()).select_from(model).where(condition)))
+    if wave_ids:
+        for name, model, condition in targets:
+            setattr(result, name, db.session.scalar(select(func.count()).select_from(model).where(condition)))
     if dry_run:
         return result
-    for _, model, condition in targets:
-        db.session.execute(delete(model).where(condition).execution_options(synchronize_session=False))
-    db.session.expire_all()
+    if wave_ids:
+        for _, model, condition in targets:
+            db.session.execute(delete(model).where(condition).execution_options(synchronize_session=False))
+        db.session.expire_all()
     audit.record(
         "purge",
         actor=actor,

@@ -42,7 +42,10 @@ def create_wave(
 
 
 def import_roster(wave: Wave, school: School, stream: IO, *, actor: str) -> tuple[int, int]:
-    """Add or update a school's roster for a wave; (added, updated). Raises ImportProblems, saving nothing."""
+    """Add or update a school's roster for a wave; (added, updated). Raises ImportProblems, saving nothing.
+
+    Pupils are matched by the school's reference: one whose response was withdrawn stays withdrawn.
+    """
     if wave.school_id not in (None, school.id):
         raise ValueError(f"wave {wave.id} belongs to another school")
     questionnaire = loaded.definition(wave.questionnaire_id, wave.questionnaire_version)
@@ -75,11 +78,19 @@ def import_roster(wave: Wave, school: School, stream: IO, *, actor: str) -> tupl
 def issue_codes(
     wave: Wave, school: School, *, actor: str, limit: int | None = None
 ) -> list[tuple[RosterEntry, str]]:
-    """A new code for every roster entry that has none yet. The codes are returned once, never stored."""
+    """A new code for every roster entry that has none yet, except pupils whose response was withdrawn.
+
+    The codes are returned once, never stored.
+    """
     query = (
         db.select(RosterEntry)
         .outerjoin(PupilCode, PupilCode.roster_entry_id == RosterEntry.id)
-        .where(RosterEntry.wave_id == wave.id, RosterEntry.school_id == school.id, PupilCode.id.is_(None))
+        .where(
+            RosterEntry.wave_id == wave.id,
+            RosterEntry.school_id == school.id,
+            RosterEntry.withdrawn_at.is_(None),
+            PupilCode.id.is_(None),
+        )
         .order_by(RosterEntry.class_name.asc().nulls_last(), RosterEntry.pupil_reference)
         .limit(limit)
     )
@@ -103,6 +114,7 @@ def issue_codes(
 
 def replace_unused_codes(wave: Wave, school: School, *, actor) -> list[tuple[RosterEntry, str]]:
     """New codes for every rostered pupil who has not started; their earlier codes stop working.
+    Pupils whose response was withdrawn get none.
 
     Codes are kept only as hashes, so a lost slip cannot be printed again: it is replaced.
     """
@@ -154,10 +166,13 @@ def waves_for_school(school: School) -> list[Wave]:
 
 
 def wave_progress(wave: Wave, school: School) -> dict[str, int]:
-    """Counts for a school's wave: roster, codes issued, refused, started, complete."""
-    roster = db.session.scalar(
-        db.select(db.func.count()).select_from(RosterEntry).filter_by(wave_id=wave.id, school_id=school.id)
-    )
+    """Counts for a school's wave: roster (less withdrawn pupils), withdrawn, codes issued, refused,
+    started, complete."""
+    everyone, withdrawn = db.session.execute(
+        db.select(db.func.count(), db.func.count(RosterEntry.withdrawn_at)).where(
+            RosterEntry.wave_id == wave.id, RosterEntry.school_id == school.id
+        )
+    ).one()
     issued = db.session.scalar(
         db.select(db.func.count()).select_from(PupilCode).filter_by(wave_id=wave.id, school_id=school.id)
     )
@@ -169,7 +184,8 @@ def wave_progress(wave: Wave, school: School) -> dict[str, int]:
         ).all()
     )
     return {
-        "roster": roster or 0,
+        "roster": everyone - withdrawn,
+        "withdrawn": withdrawn,
         "codes": issued or 0,
         "complete": statuses.get(ResponseStatus.COMPLETE, 0),
         "in_progress": statuses.get(ResponseStatus.IN_PROGRESS, 0),

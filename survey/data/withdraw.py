@@ -1,19 +1,21 @@
 """Withdrawal: delete one pupil's response on request, found by their code or by roster reference.
 
-The response, every answer (free text included) and the code go; the roster entry stays, so the
-school's roster still adds up. The audit log records the school and the wave, never the code or the
-pupil reference, so the log itself cannot point back at the pupil.
+The response, every answer (free text included) and the code go. The roster entry stays, marked
+withdrawn: the pupil is not given a new code when the school prints codes again, response rates leave
+them out, and uploading the roster again keeps the mark. The results cache notices the deleted
+response on the next request (`results._version`). The audit log records the school and the wave,
+never the code, the pupil reference or any answer, so the log itself cannot point back at the pupil.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from .. import codes
 from ..extensions import db
-from ..models import Answer, PupilCode, Response, RosterEntry, School, User, Wave
+from ..models import Answer, PupilCode, Response, RosterEntry, School, User, Wave, utcnow
 from . import audit
 
 
@@ -73,6 +75,10 @@ def by_reference(urn: int, wave_id: int, reference: str) -> Found:
             f"No pupil has the reference {reference.strip()} on the roster of {school.name} for {wave.name}. "
             "References are the school's own, exactly as on its roster",
         )
+    if entry.withdrawn_at is not None:
+        raise NotFound(
+            "reference", f"This pupil's response was withdrawn already, on {entry.withdrawn_at:%-d %B %Y}"
+        )
     code = db.session.scalar(select(PupilCode).filter_by(roster_entry_id=entry.id))
     if code is None:
         raise NotFound(
@@ -95,15 +101,20 @@ def _found(code: PupilCode, field: str) -> Found:
 
 
 def withdraw(found: Found, *, actor: User | str) -> int:
-    """Delete the response, its answers and the code; the number of answers deleted.
+    """Delete the response, its answers and the code, and mark the roster entry withdrawn; the number
+    of answers deleted.
 
     The caller commits. Deleted explicitly in order, since SQLite does not enforce the cascades.
     """
     code, response = found.code, found.response
-    school_urn, wave_id = code.school.urn, code.wave_id
+    school_urn, wave_id, entry_id = code.school.urn, code.wave_id, code.roster_entry_id
     answers = db.session.execute(delete(Answer).where(Answer.response_id == response.id)).rowcount
     db.session.execute(delete(Response).where(Response.id == response.id))
     db.session.execute(delete(PupilCode).where(PupilCode.id == code.id))
+    if entry_id is not None:  # codes of anonymous class sessions have no roster entry
+        withdrawn = update(RosterEntry).where(RosterEntry.id == entry_id).values(withdrawn_at=utcnow())
+        db.session.execute(withdrawn)
+    db.session.expire_all()
     audit.record(
         "withdraw_response", actor=actor, target=f"wave:{wave_id}", school_urn=school_urn, wave_id=wave_id
     )

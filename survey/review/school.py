@@ -151,7 +151,9 @@ def _roster(wave_id: int, school_ids: list[int], group: str) -> pd.DataFrame:
     column = ROSTER_COLUMNS[group]
     rows = db.session.execute(
         select(RosterEntry.school_id, column.label("level")).where(
-            RosterEntry.wave_id == wave_id, RosterEntry.school_id.in_(school_ids)
+            RosterEntry.wave_id == wave_id,
+            RosterEntry.school_id.in_(school_ids),
+            RosterEntry.withdrawn_at.is_(None),  # withdrawn on request: as if never on the roster
         )
     ).all()
     frame = pd.DataFrame(rows, columns=["school_id", "level"])

@@ -218,7 +218,9 @@ RATE_GROUPS = ["year_group", "class_name", "fsm", "sen", "ethnicity_major", "gen
 
 
 def rate_tables(wave: Wave, school: School) -> list[Table]:
-    """Response rates of the roster by year, class and pupil group; groups under 10 pupils hidden."""
+    """Response rates of the roster by year, class and pupil group; groups under 10 pupils hidden.
+
+    Pupils whose response was withdrawn are left out of the roster, as if never on it."""
     rows = db.session.execute(
         select(
             RosterEntry.year_group,
@@ -233,7 +235,11 @@ def rate_tables(wave: Wave, school: School) -> list[Table]:
         )
         .outerjoin(PupilCode, PupilCode.roster_entry_id == RosterEntry.id)
         .outerjoin(PupilResponse, PupilResponse.pupil_code_id == PupilCode.id)
-        .where(RosterEntry.wave_id == wave.id, RosterEntry.school_id == school.id)
+        .where(
+            RosterEntry.wave_id == wave.id,
+            RosterEntry.school_id == school.id,
+            RosterEntry.withdrawn_at.is_(None),  # withdrawn on request: not counted at all
+        )
     ).all()
     frame = pd.DataFrame(rows, columns=[*RATE_GROUPS, "status"])
     frame["responded"] = (frame["status"] == ResponseStatus.COMPLETE).astype(float)

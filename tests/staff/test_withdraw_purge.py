@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -183,7 +185,9 @@ def test_withdraw_by_roster_reference(admin_client, loaded, pupils):
     check_withdrawn(loaded, admin_client, pupils["P001"])
 
     again = check_page(admin_client.post("/admin/withdraw", data=by_reference(pupils["wave"], "P001")))
-    assert "This pupil has no code" in text(again.select_one(".govuk-error-summary"))
+    assert "This pupil's response was withdrawn already, on " in text(
+        again.select_one(".govuk-error-summary")
+    )
 
 
 @pytest.mark.parametrize(
@@ -232,6 +236,41 @@ def test_only_admins_can_withdraw(client_as, loaded, pupils, user):
     client = client_as(user)
     assert client.post("/admin/withdraw", data=by_code(pupils["P001"], confirm="yes")).status_code == 403
     assert responses_of(loaded, "P001") == 1
+
+
+def test_a_withdrawn_pupil_stays_withdrawn(admin_client, school_lead_client, loaded, pupils):
+    """No new code on reprinting, even after the roster is uploaded again; not counted in response rates."""
+    wave = pupils["wave"]
+    admin_client.post("/admin/withdraw", data=by_code(pupils["P001"], confirm="yes"))
+    roster = (
+        "pupil_reference,year_group,gender,ethnicity_major,ethnicity_minor,sen,fsm,eal,looked_after,class\n"
+    )
+    roster += "".join(f"{ref},8,F,WHIT,WBRI,N,N,N,N,8B\n" for ref in ("P001", "P002", "P003", "P004"))
+    uploaded = school_lead_client.post(f"/school/100001/waves/{wave}/", content_type="multipart/form-data",
+                                       data={"roster": (io.BytesIO(roster.encode()), "roster.csv")})  # fmt: skip
+    assert uploaded.status_code == 302
+    with loaded.app_context():
+        entries = {e.pupil_reference: e for e in db.session.scalars(sa.select(RosterEntry))}
+        assert entries["P001"].withdrawn_at is not None and entries["P001"].class_name == "8B"
+        assert [ref for ref, e in sorted(entries.items()) if e.withdrawn_at] == ["P001"]
+
+    slips = check_page(
+        school_lead_client.post(f"/school/100001/waves/{wave}/codes", data={"format": "slips"})
+    )
+    printed = [text(m) for m in slips.select(".app-slip__meta:not([lang])")]
+    assert printed == ["Hillside Academy · Class 8B · P003", "Hillside Academy · Class 8B · P004"]
+    codes = school_lead_client.post(f"/school/100001/waves/{wave}/codes", data={"format": "csv"})
+    rows = csv.DictReader(io.StringIO(codes.get_data(as_text=True).lstrip("\ufeff")))
+    assert [row["reference"] for row in rows] == ["P003", "P004"]
+    assert count(loaded, PupilCode, PupilCode.roster_entry_id == entries["P001"].id) == 0
+
+    rates = check_page(school_lead_client.get(f"/school/100001/waves/{wave}/rates"))
+    assert text(rates.select_one("main p.govuk-body-l")) == "1 of 3 pupils on the roster have finished (33%)."
+    assert "Pupils whose response was withdrawn on request are not counted" in text(rates)
+    page = check_page(school_lead_client.get(f"/school/100001/waves/{wave}/"))
+    summary = {text(r.dt): text(r.dd) for r in page.select(".govuk-summary-list__row")}
+    assert summary["Pupils on the roster"] == "3"
+    assert summary["Withdrawn on request (not counted on the roster)"] == "1"
 
 
 # -- purge ---------------------------------------------------------------------------------------
