@@ -22,9 +22,10 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from ..extensions import db
 from ..models import Role, School, ScopeKind, User
+from ..text_input import clean
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-URN = re.compile(r"\d{5,7}")
+URN = re.compile(r"\d{5,7}\Z")  # \Z: Regexp only matches from the start, and "100001x" is no URN
 MAX_URNS = 500
 
 
@@ -34,6 +35,10 @@ def choices(pairs) -> list[SelectChoice]:
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def _clean(value):
+    return clean(value)  # control characters too: PostgreSQL cannot store or compare a NUL
 
 
 class SchoolsUploadForm(FlaskForm):
@@ -50,7 +55,7 @@ class SchoolsUploadForm(FlaskForm):
 class UserForm(FlaskForm):
     email = StringField(
         "Email address",
-        filters=[lambda v: v.strip().lower() if isinstance(v, str) else v],
+        filters=[lambda v: clean(v).lower() if isinstance(v, str) else v],
         validators=[
             DataRequired(message="Enter the email address"),
             Length(max=254, message="Enter an email address of 254 characters or fewer"),
@@ -92,21 +97,21 @@ class UserForm(FlaskForm):
     urns = TextAreaField(
         "School URNs",
         description="One or more, separated by commas or spaces, like 100001, 100002",
-        filters=[_strip],
+        filters=[_clean],
         validators=[Length(max=10_000, message="Enter at most 500 URNs")],
         widget=GovTextArea(),
     )
     la_code = StringField(
         "Local authority code",
         description="The 3-digit code, like 201",
-        filters=[_strip],
+        filters=[_clean],
         validators=[Length(max=10, message="Enter a local authority code of 10 characters or fewer")],
         widget=GovTextInput(),
     )
     trust = StringField(
         "Trust name",
         description="Exactly as in the schools register",
-        filters=[_strip],
+        filters=[_clean],
         validators=[Length(max=200, message="Enter a trust name of 200 characters or fewer")],
         widget=GovTextInput(),
     )
@@ -217,7 +222,7 @@ class WaveForm(FlaskForm):
     name = StringField(
         "Name",
         description="What schools and pupils will see, like Autumn 2026",
-        filters=[_strip],
+        filters=[_clean],
         validators=[
             DataRequired(message="Enter a name for the wave"),
             Length(max=120, message="Enter a name of 120 characters or fewer"),
@@ -233,7 +238,7 @@ class WaveForm(FlaskForm):
     school_urn = StringField(
         "School URN (optional)",
         description="For one school's own wave. Leave empty for a national wave that every school can use.",
-        filters=[_strip],
+        filters=[_clean],
         validators=[Optional(), Regexp(URN, message="Enter a URN of 5 to 7 digits, or leave it empty")],
         widget=GovTextInput(),
     )

@@ -57,7 +57,8 @@ class Page:
 def requested_page() -> int:
     """The `page` query parameter: 1 when missing, not a number or absurd."""
     value = request.args.get("page", "")
-    return int(value) if value.isdigit() and 0 < len(value) <= 6 and int(value) > 0 else 1
+    # isascii: "²" and other digits that int() refuses are "not a number" too.
+    return int(value) if value.isascii() and value.isdigit() and 0 < len(value) <= 6 and int(value) > 0 else 1
 
 
 def paginate(query: Select, *, filters: dict | None = None, per_page: int = PER_PAGE) -> Page:

@@ -32,6 +32,7 @@ from ..models import (
     User,
     Wave,
 )
+from ..text_input import clean
 from . import bp
 from .forms import ActionForm, SchoolsUploadForm, UserForm, WaveForm, WithdrawForm
 from .paging import paginate
@@ -71,7 +72,7 @@ def _get_or_404(model, object_id: int):
 
 
 def _search_text(name: str, max_length: int = 200) -> str:
-    return (request.args.get(name) or "").strip()[:max_length]
+    return clean(request.args.get(name) or "")[:max_length]  # PostgreSQL cannot compare a NUL
 
 
 def _contains(text: str) -> str:

@@ -16,6 +16,7 @@ from ..data import audit
 from ..extensions import db
 from ..models import Role, School, ScopeKind
 from ..tables import FORMATS, download
+from ..text_input import clean
 from . import bp
 from . import params as p
 from .school import school_page
@@ -30,7 +31,7 @@ reviewer = role_required(Role.REVIEWER)
 @reviewer
 def index():
     """Find a school by name or URN."""
-    query = (request.args.get("q") or "").strip()[:200]
+    query = clean(request.args.get("q") or "")[:200]  # PostgreSQL cannot compare a NUL
     found: list[School] | None = None
     if query:
         pattern = f"%{query.lower()}%"

@@ -14,6 +14,7 @@ from wtforms import DateField, IntegerField, RadioField, StringField, SubmitFiel
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..data.waves import MAX_CLASS_CODES
+from ..text_input import clean
 
 MAX_ROSTER_BYTES = 2 * 1024 * 1024
 
@@ -32,7 +33,7 @@ class DateInput(GovDateInput):
 
 
 def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+    return clean(value)  # control characters too: PostgreSQL cannot store a NUL
 
 
 class WaveForm(FlaskForm):
