@@ -852,7 +852,8 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="pupil-load-") as temp, bench_schema(options.database_url) as url:
         workdir = Path(temp)
-        env = {**os.environ, **keys, "DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+        # LOCAL_HTTP: served on plain http://127.0.0.1, so the session cookie must not be Secure.
+        env = {**os.environ, **keys, "DATABASE_URL": url, "PYTHONUNBUFFERED": "1", "LOCAL_HTTP": "true"}
         print(f"preparing schema {make_url(url).query['application_name']} in {options.database_url}")
         codes = prepare(env, pupils * (2 if paced else 1), workdir, rng, options.timeout)
 
