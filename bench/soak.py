@@ -52,10 +52,12 @@ import random
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -605,9 +607,33 @@ class Instance:
                 command, env=self.env, start_new_session=True, stdout=output, stderr=subprocess.STDOUT
             )
 
-    def wait(self) -> None:
+    def wait(self, seconds: float = 120) -> None:
+        """Until the port takes connections (the preloaded app is ready before gunicorn binds it) and
+        then answers one request, however many retrying pupils queue in front of it. (bench/pupil_load's
+        `wait_until_serving` gives each try 2 s: too little for an instance that 1,000 pupils wait for.)"""
         assert self.server is not None
-        load.wait_until_serving(self.base, self.server, self.log, seconds=120)
+        give_up = time.monotonic() + seconds
+        while True:
+            if self.server.poll() is not None:
+                raise SetupError(
+                    f"{self.name} stopped (status {self.server.returncode}):\n{load.tail(self.log)}"
+                )
+            try:
+                socket.create_connection((HOST, self.port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > give_up:
+                    raise SetupError(
+                        f"{self.name} did not listen within {seconds:.0f} s:\n{load.tail(self.log)}"
+                    ) from None
+                time.sleep(0.1)
+        try:
+            with urllib.request.urlopen(
+                self.base + "/", timeout=max(give_up - time.monotonic(), 10)
+            ) as answer:
+                answer.read()
+        except OSError as error:
+            raise SetupError(f"{self.name} did not answer: {error}\n{load.tail(self.log)}") from None
 
     def workers(self) -> list[int]:
         assert self.server is not None
