@@ -13,9 +13,10 @@ What it does, all on 127.0.0.1:
    and, with the app's own command line run in this process (`db upgrade`, `load-questionnaires`,
    `import-schools`, `create-wave`, `import-roster`, `issue-codes`), one school, an open
    national-secondary wave and one code per pupil.
-2. Serves the app with two gunicorn masters on two free ports (`--workers` × `--threads` gthread each),
-   sharing SECRET_KEY and CODE_HASH_KEY, with rate limits in Redis (`--redis-url`) under a key prefix
-   of their own.
+2. Serves the app with two gunicorn masters on two free ports (`--workers` × `--threads` gthread each,
+   otherwise the app's production settings `survey/gunicorn_conf.py`: preloaded app, graceful
+   shutdown, workers recycled after about 1,000 requests), sharing SECRET_KEY and CODE_HASH_KEY, with
+   rate limits in Redis (`--redis-url`, default database 0) under a key prefix of this run's own.
 3. Drives N pupils at once through the whole secondary questionnaire by reading the HTML, each request
    to either instance at random (the signed-cookie session and CSRF token must work on both). Pupils
    wait a random think-time (0 to 2 × `--think` s) before each form; some type a wrong code first;
@@ -26,6 +27,8 @@ What it does, all on 127.0.0.1:
    the redirect to the next page (or back to the same page to show a follow-up question it asked
    for), and the expected answers are the last saved value of each question, with the questionnaire's
    own `show_if` rules applied. Every page a pupil opens must show exactly those saved answers.
+   Reading pages reuses bench/pupil_load.py's form parser; its setup (`flask demo` in subprocesses,
+   over a minute) and its client (no retries, one instance) do not fit here, so they are not reused.
 4. Meanwhile: when 15% of the pages have been saved, SIGKILLs one worker of the first instance (its
    master starts another); at 40%, restarts the second instance (SIGTERM to its master, which lets
    requests in flight finish; then a new master on the same port).
