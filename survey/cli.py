@@ -17,6 +17,8 @@ from .importers import ImportProblems
 from .models import Role, ScopeKind, Wave
 
 ACTOR = "cli"
+# Ids and URNs are database integers: a larger number is "no such wave" or "no such school", not an overflow.
+DATABASE_INTEGER = click.IntRange(0, 2**31 - 1)
 
 
 def register(app: Flask) -> None:
@@ -108,7 +110,12 @@ def import_schools(file) -> None:
 @click.option("--name", required=True, help="e.g. 'Autumn 2026'")
 @click.option("--opens", required=True, help="first day, e.g. 2026-11-30")
 @click.option("--closes", required=True, help="last day, e.g. 2026-12-18")
-@click.option("--school", "urn", type=int, help="URN, for a school's own wave; leave out for a national wave")
+@click.option(
+    "--school",
+    "urn",
+    type=DATABASE_INTEGER,
+    help="URN, for a school's own wave; leave out for a national wave",
+)
 @with_appcontext
 def create_wave(questionnaire_id, name, opens, closes, urn) -> None:
     """Create a wave of a loaded questionnaire, for one school or national."""
@@ -133,8 +140,8 @@ def create_wave(questionnaire_id, name, opens, closes, urn) -> None:
 
 
 @click.command("import-roster")
-@click.option("--wave", "wave_id", type=int, required=True)
-@click.option("--school", "urn", type=int, required=True, help="URN")
+@click.option("--wave", "wave_id", type=DATABASE_INTEGER, required=True)
+@click.option("--school", "urn", type=DATABASE_INTEGER, required=True, help="URN")
 @click.argument("file", type=click.File("rb"))
 @with_appcontext
 def import_roster(wave_id, urn, file) -> None:
@@ -152,8 +159,8 @@ def import_roster(wave_id, urn, file) -> None:
 
 
 @click.command("issue-codes")
-@click.option("--wave", "wave_id", type=int, required=True)
-@click.option("--school", "urn", type=int, required=True, help="URN")
+@click.option("--wave", "wave_id", type=DATABASE_INTEGER, required=True)
+@click.option("--school", "urn", type=DATABASE_INTEGER, required=True, help="URN")
 @click.option(
     "--out", type=click.File("w", encoding="utf-8"), required=True, help="CSV to write, or - for the screen"
 )
@@ -177,7 +184,9 @@ def issue_codes(wave_id, urn, out) -> None:
 @click.command("create-user")
 @click.option("--email", required=True)
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--school", "urns", type=int, multiple=True, help="URN (school leads; repeat for several)")
+@click.option(
+    "--school", "urns", type=DATABASE_INTEGER, multiple=True, help="URN (school leads; repeat for several)"
+)
 @click.option("--la", "la_code", help="local authority code (reviewers)")
 @click.option("--trust", help="trust name (reviewers)")
 @click.password_option(help="at least 12 characters; asked for if left out")
@@ -255,7 +264,9 @@ def demo(codes_out) -> None:
     type=click.File("w", encoding="utf-8", lazy=True),
     help="separate CSV for free-text answers (left out unless given)",
 )
-@click.option("--wave", "wave_ids", type=int, multiple=True, help="only these waves (repeatable)")
+@click.option(
+    "--wave", "wave_ids", type=DATABASE_INTEGER, multiple=True, help="only these waves (repeatable)"
+)
 @click.option("--questionnaire", "questionnaire_id", help="only waves of this questionnaire")
 @with_appcontext
 def export_responses(out, text_out, wave_ids, questionnaire_id) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from . import reference
+from .models import School
 
 MAX_ROWS = 200_000
 
@@ -53,7 +54,11 @@ def read_csv(stream: IO[bytes] | IO[str], required: Iterable[str]) -> Rows:
         result.problems.append("the file contains binary data; it must be a CSV file")
         return result
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in (reader.fieldnames or [])]
+    try:
+        header = [name.strip() for name in (reader.fieldnames or [])]
+    except csv.Error as error:  # the first line is read here: a huge field, say
+        result.problems.append(f"line {reader.line_num}: not valid CSV ({error})")
+        return result
     if not header:
         result.problems.append("line 1: the file is empty; the first line must name the columns")
         return result
@@ -118,8 +123,10 @@ def read_schools(stream: IO) -> list[dict]:
         for column, field_name in GIAS_COLUMNS.items():
             if field_name not in ("trust", "urn") and not school[field_name]:
                 read.problem(line, column, "is empty")
-        if len(school["name"]) > 200:
-            read.problem(line, "EstablishmentName", "is longer than 200 characters")
+        for column, field_name in GIAS_COLUMNS.items():
+            limit = School.__table__.c[field_name].type.length if field_name != "urn" else None
+            if limit and len(school[field_name]) > limit:
+                read.problem(line, column, f"is longer than {limit} characters")
         school["trust"] = school["trust"] or None
         schools.append(school)
     if read.problems:

@@ -16,12 +16,13 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..access import role_required
+from ..data import audit as audit_data
 from ..data import users as user_data
 from ..data import withdraw as withdrawal
 from ..data.schools import import_schools
 from ..data.waves import create_wave
 from ..extensions import db
-from ..importers import GIAS_COLUMNS, ImportProblems, read_csv
+from ..importers import ImportProblems
 from ..models import (
     AuditEvent,
     QuestionnaireVersion,
@@ -120,38 +121,14 @@ def schools():
 
 def _import(data: bytes) -> list[str]:
     """Import a schools register; the problems if any (then nothing is saved)."""
-    too_long = _too_long(data)
     try:
         added, updated = import_schools(io.BytesIO(data), actor=_actor())
     except ImportProblems as error:
         db.session.rollback()
-        return sorted(error.problems + too_long, key=_line_number)
-    if too_long:
-        db.session.rollback()
-        return too_long
+        return error.problems
     db.session.commit()
     flash(f"{added} {'school' if added == 1 else 'schools'} added, {updated} updated")
     return []
-
-
-def _too_long(data: bytes) -> list[str]:
-    """Values longer than their database column (the register reader checks only names)."""
-    limits = {
-        column: School.__table__.c[field].type.length
-        for column, field in GIAS_COLUMNS.items()
-        if field not in ("urn", "name")
-    }
-    read = read_csv(io.BytesIO(data), GIAS_COLUMNS)
-    for line, row in read.rows:
-        for column, limit in limits.items():
-            if len(row[column]) > limit:
-                read.problem(line, column, f"is longer than {limit} characters")
-    return [] if read.problems and not read.rows else read.problems
-
-
-def _line_number(problem: str) -> int:
-    match = re.match(r"line (\d+)", problem)
-    return int(match.group(1)) if match else 0
 
 
 # -- users ---------------------------------------------------------------------------------------
@@ -203,7 +180,10 @@ def user(user_id: int):
             .limit(10)
         )
     )
-    return render_template("admin/user.html", nav="users", user=found, events=events, form=ActionForm())
+    shown = render_template("admin/user.html", nav="users", user=found, events=events, form=ActionForm())
+    audit_data.record("view_audit_log", actor=_actor(), target=f"user:{found.id}")  # the user's recent events
+    db.session.commit()
+    return shown
 
 
 def _reset_link(user: User) -> str:
@@ -321,9 +301,14 @@ def audit():
     if who:
         query = query.where(AuditEvent.actor.ilike(_contains(who.lower()), escape="\\"))
     page = paginate(query, filters={"action": action, "user": who})
-    return render_template(
+    shown = render_template(
         "admin/audit.html", nav="audit", page=page, actions=actions, action=action, who=who
     )
+    # The log names the schools and waves staff looked at: reading it is recorded too.
+    filters = {name: value for name, value in (("of_action", action), ("of_user", who)) if value}
+    audit_data.record("view_audit_log", actor=_actor(), **filters)
+    db.session.commit()
+    return shown
 
 
 # -- withdrawal ----------------------------------------------------------------------------------
@@ -362,6 +347,16 @@ def withdraw():
                     "deleted, and the pupil's code no longer works."
                 )
                 return redirect(url_for("admin.withdraw"))
+            # The confirmation shows which school and wave a pupil answered for: recorded, without
+            # the code or the reference.
+            audit_data.record(
+                "view_withdrawal",
+                actor=_actor(),
+                target=f"wave:{found.wave.id}",
+                school_urn=found.school.urn,
+                wave_id=found.wave.id,
+            )
+            db.session.commit()
             form.confirm.data = "yes"
             return render_template(
                 "admin/withdraw_confirm.html",

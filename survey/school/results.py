@@ -80,7 +80,7 @@ def dashboard_for(school: School, *, text: bool) -> tuple[dashboard.SchoolResult
 def results_page(urn: int):
     school = school_or_404(urn)
     shown, choices = dashboard_for(school, text=True)
-    audit.record("view_results", actor=current_user, target=f"school:{school.urn}", **_query())
+    audit.record("view_results", actor=current_user, target=f"school:{school.urn}", **_query(shown))
     db.session.commit()
     return render_template(
         "school/results.html",
@@ -99,8 +99,12 @@ def results_page(urn: int):
     )
 
 
-def _query() -> dict:
-    return {k: v[:60] for k, v in request.args.items() if k in ("questionnaire", "wave", "scale", "group")}
+def _query(shown: dashboard.SchoolResults | None) -> dict:
+    """What the audit log records of the page's choices: the wave shown, even when not asked for."""
+    found = {k: v[:60] for k, v in request.args.items() if k in ("questionnaire", "wave", "scale", "group")}
+    if shown is not None:
+        found["wave"] = str(shown.wave_id)
+    return found
 
 
 @bp.get("/<int:urn>/results/<table_id>.<file_format>")
@@ -112,7 +116,7 @@ def results_download(urn: int, table_id: str, file_format: str):
         abort(404)
     response = download(shown.tables, table_id, file_format, f"{school.urn}")
     audit.record("export_table", actor=current_user, target=f"school:{school.urn}", table=table_id,
-                 format=file_format, **_query())  # fmt: skip
+                 format=file_format, **_query(shown))  # fmt: skip
     db.session.commit()
     return response
 
