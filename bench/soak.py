@@ -54,6 +54,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -63,7 +64,7 @@ import time
 import urllib.request
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -666,6 +667,24 @@ class Instance:
             load.stop(self.server)
 
 
+def logged_errors(paths: list[Path]) -> Counter:
+    """The app's unhandled exceptions in its JSON log lines (survey/logs.py): type and innermost frames."""
+    found: Counter = Counter()
+    for path in paths:
+        if not path.exists():
+            continue
+        with path.open(encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                if '"error"' not in line:
+                    continue
+                with suppress(ValueError):
+                    entry = json.loads(line)
+                    if entry.get("event") == "error" or entry.get("level") == "error":
+                        frames = " <- ".join(reversed(entry.get("frames", [])[-3:]))
+                        found[f"{entry.get('error')} in {entry.get('endpoint')}: {frames}"] += 1
+    return found
+
+
 # -- the database, Redis and the app's command line ------------------------------------------------
 
 
@@ -991,6 +1010,7 @@ class Outcome:
     setup_seconds: float
     total_seconds: float
     logs: dict[str, str]
+    app_errors: Counter
     sabotaged: Findings | None = None
 
     @property
@@ -998,6 +1018,7 @@ class Outcome:
         return bool(
             self.findings.failures()
             or self.stats.server_errors
+            or self.app_errors
             or self.stats.shown_mismatches
             or self.findings.stuck
             or self.findings.finished < self.findings.pupils
@@ -1084,9 +1105,17 @@ def run(options: Options, *, sabotage: Callable[[str, list[Record]], None] | Non
 
             asyncio.run(drive_pupils(client, records, seed, options.timeout, inject))
         finally:
-            logs = {i.name: load.tail(i.log, 15) for i in instances}
             for instance in instances:
                 instance.stop()
+            logs = {i.name: load.tail(i.log, 15) for i in instances}
+            app_errors = logged_errors([i.output for i in instances])
+            if app_errors or client.stats.server_errors:  # keep the logs: the temporary folder goes
+                kept = Path(tempfile.mkdtemp(prefix="soak-logs-"))
+                for instance in instances:
+                    for path in (instance.log, instance.output):
+                        if path.exists():
+                            shutil.copy(path, kept / path.name)
+                logs["kept in"] = str(kept)
         findings = check(records, url, export(url, keys, prepared.wave, workdir), client.questionnaire)
         sabotaged = None
         if sabotage is not None:  # spoil the database on purpose: the check must see it
@@ -1103,6 +1132,7 @@ def run(options: Options, *, sabotage: Callable[[str, list[Record]], None] | Non
         setup_seconds,
         time.monotonic() - began,
         logs,
+        app_errors,
         sabotaged,
     )
 
@@ -1134,6 +1164,8 @@ def report(outcome: Outcome) -> str:
         f"pages shown unlike saved {s.shown_mismatches}",
         f"setup {outcome.setup_seconds:.0f} s, whole run {outcome.total_seconds:.0f} s, seed {outcome.seed}",
     ]
+    for key, n in outcome.app_errors.most_common(10):
+        lines.append(f"  {n:5d} × logged by the app: {key}")
     for key, n in s.errors.most_common(10):
         example = f"   e.g. {s.examples[key][:150]}" if s.examples.get(key) else ""
         lines.append(f"  {n:5d} × {key}{example}")
