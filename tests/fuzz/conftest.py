@@ -153,6 +153,12 @@ class World:
 
     # -- pupils ----------------------------------------------------------------------------------
 
+    def kept_pupil(self):
+        """A pupil who has agreed, kept for the session: for requests that change nothing."""
+        if "pupil" not in self._clients:
+            self._clients["pupil"] = self.pupil("pupil_agreed")
+        return self._clients["pupil"]
+
     def new_code(self, *, wave: str = "secondary", anonymous: bool = False) -> str:
         """A fresh code for the open wave: a class-session code, or one for a new roster entry."""
         wave_id = self.wave_id if wave == "secondary" else self.primary_wave_id
