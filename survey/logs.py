@@ -18,6 +18,7 @@ are not logged (a load balancer asks every few seconds).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -97,26 +98,48 @@ class JsonFormatter(logging.Formatter):
     def __init__(self, instance: str) -> None:
         super().__init__()
         self.instance = instance
+        self._instance_json = json.dumps(instance)
+        self._second, self._time_prefix = -1, ""
+
+    def _time(self, created: float) -> str:
+        second = int(created)
+        if second != self._second:  # strftime once a second, not once a line
+            self._second = second
+            self._time_prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{self._time_prefix}.{int((created - second) * 1000):03d}Z"
 
     def format(self, record: logging.LogRecord) -> str:
-        created = time.gmtime(record.created)
-        line = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", created) + f".{int(record.msecs):03d}Z",
-            "level": record.levelname.lower(),
-            "logger": record.name,
-        }
         fields = record.__dict__
+        if fields.get("event") == "request" and record.name == request_log.name:
+            return self._request_line(record, fields)
+        line = {"time": self._time(record.created), "level": record.levelname.lower(), "logger": record.name}
         for name in self.FIELDS:
             if name in fields:
                 line[name] = fields[name]
-        if "event" not in line or line["event"] != "request":
-            line["message"] = record.getMessage()
+        line["message"] = record.getMessage()
         if record.exc_info:  # a logger other than `survey`: type and frames only, as above
             line["error"] = _name(record.exc_info[0])
             line["frames"] = _frames(record.exc_info)
         line["instance"] = self.instance
         line["pid"] = record.process
         return json.dumps(line, separators=(",", ":"), default=str)
+
+    def _request_line(self, record: logging.LogRecord, fields: dict) -> str:
+        """The one line of every request, built without json.dumps of a dict: it runs on every page."""
+        ms = fields.get("ms")
+        return (
+            f'{{"time":"{self._time(record.created)}","level":"info","logger":"{record.name}",'
+            f'"event":"request","method":"{fields["method"]}","endpoint":{_json(fields["endpoint"])},'
+            f'"rule":{_json(fields["rule"])},"status":{int(fields["status"])},'
+            f'"ms":{"null" if ms is None else float(ms)},"instance":{self._instance_json},'
+            f'"pid":{record.process}}}'
+        )
+
+
+@functools.lru_cache(maxsize=1024)
+def _json(value: str | None) -> str:
+    """JSON of an endpoint name or URL rule: a few hundred values, fixed by the code, so cached."""
+    return json.dumps(value)
 
 
 class StandardError(logging.StreamHandler):
@@ -179,15 +202,13 @@ def init_app(app: Flask) -> None:
             started = g.get("request_started")
             rule = request.url_rule
             method = request.method
-            log.info(
-                "request",
-                extra={
-                    "event": "request",
-                    "method": method if method in METHODS else "other",
-                    "endpoint": endpoint,
-                    "rule": rule.rule if rule is not None else None,
-                    "status": status,
-                    "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
-                },
-            )
+            # A record made directly: Logger.info would also look up the calling frame, for nothing.
+            record = logging.LogRecord(log.name, info, __file__, 0, "request", (), None)
+            record.event = "request"
+            record.method = method if method in METHODS else "other"
+            record.endpoint = endpoint
+            record.rule = rule.rule if rule is not None else None
+            record.status = status
+            record.ms = round((time.perf_counter() - started) * 1000, 1) if started else None
+            log.handle(record)
         return response
