@@ -68,6 +68,9 @@ access_log_format = (
     '{"event":"access","method":"%(m)s","status":"%(s)s","bytes":"%(B)s","ms":"%(M)s","pid":"%(p)s"}'
 )
 proc_name = "pupil-voice"
+# gunicorn 27's control socket (~/.gunicorn/gunicorn.ctl) is one path for every instance on a host and
+# nothing here uses it: off. Signals (HUP to reload, TERM to stop) still work.
+control_socket_disable = True
 
 
 def on_starting(server) -> None:
