@@ -1054,7 +1054,7 @@ def run(options: Options, *, sabotage: Callable[[str, list[Record]], None] | Non
             "RATELIMIT_STORAGE_URI": options.redis_url,
             "RATELIMIT_KEY_PREFIX": prefix,
             "LOCAL_HTTP": "true",  # plain http://127.0.0.1: no Secure flag on the session cookie
-            "LOG_REQUESTS": "false",
+            "LOG_REQUESTS": "true",  # one JSON line a request; an unhandled exception with its frames
             "WEB_CONCURRENCY": str(options.workers),
             "GUNICORN_THREADS": str(options.threads),  # the app sizes its database pool to the threads
             "PYTHONUNBUFFERED": "1",
