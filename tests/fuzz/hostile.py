@@ -11,6 +11,7 @@ import json
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from urllib.parse import quote_from_bytes
 
 from hypothesis import strategies as st
@@ -93,6 +94,7 @@ INVALID_UTF8 = [
 text_characters = st.characters(exclude_categories=("Cs",))  # lone surrogates cannot be sent as UTF-8
 
 
+@cache  # a strategy made once: hypothesis's checks of a new strategy cost more than drawing from it
 def hostile_text(max_size: int = 40, *, huge: bool = True) -> st.SearchStrategy[str]:
     """Random and known-awkward text, now and then huge (`huge=False`: never over a few KB)."""
     sizes = HUGE_SIZES if huge else HUGE_SIZES[:2]
@@ -111,6 +113,7 @@ def hostile_text(max_size: int = 40, *, huge: bool = True) -> st.SearchStrategy[
     )
 
 
+@cache
 def hostile_bytes(max_size: int = 40, *, huge: bool = True) -> st.SearchStrategy[bytes]:
     """A value as it goes on the wire: UTF-8 text, invalid UTF-8, Latin-1 or random bytes."""
     return st.one_of(
@@ -121,6 +124,7 @@ def hostile_bytes(max_size: int = 40, *, huge: bool = True) -> st.SearchStrategy
     )
 
 
+@cache
 def value_for(plausible: st.SearchStrategy[str] | None) -> st.SearchStrategy[bytes]:
     """Mostly hostile, often plausible (so the checks behind the first ones are reached too)."""
     if plausible is None:
@@ -288,6 +292,15 @@ def csrf_pairs(mode: str, token: str | None) -> list[tuple[bytes, bytes]]:
     }[mode]
 
 
+@cache
+def _names(names: tuple[str, ...]) -> st.SearchStrategy[list[str]]:
+    return st.lists(st.sampled_from(names), max_size=len(names) + 3)
+
+
+UNKNOWN_FIELDS = st.lists(st.tuples(hostile_bytes(20), hostile_bytes()), max_size=2)
+UPLOAD_NAMES = st.one_of(st.sampled_from(FILENAMES).map(str.encode), hostile_bytes(30), st.none())
+
+
 @st.composite
 def fields_for(
     draw,
@@ -297,14 +310,14 @@ def fields_for(
     """Some of the form's own fields (some repeated, some with hostile values), unknown fields, files."""
     result = Fields()
     names = list(known)
-    chosen = draw(st.lists(st.sampled_from(names), max_size=len(names) + 3)) if names else []
+    chosen = draw(_names(tuple(names))) if names else []
     if names and draw(st.booleans()):
         chosen = names + chosen  # the whole form, plus repeats
     for name in chosen:
         result.pairs.append((name.encode(), draw(value_for(known[name]))))
     if len(chosen) != len(set(chosen)):
         result.notes.append("repeated fields")
-    unknown = draw(st.lists(st.tuples(hostile_bytes(20), hostile_bytes()), max_size=2))
+    unknown = draw(UNKNOWN_FIELDS)
     if unknown:
         result.pairs += unknown
         result.notes.append("unknown fields")
@@ -312,7 +325,7 @@ def fields_for(
         if draw(st.integers(0, 5)) == 0:
             result.notes.append(f"no {name} file")
             continue
-        filename = draw(st.one_of(st.sampled_from(FILENAMES).map(str.encode), hostile_bytes(30), st.none()))
+        filename = draw(UPLOAD_NAMES)
         part_type = draw(
             st.sampled_from([b"text/csv", b"application/octet-stream", b"image/png", b"text/html", b""])
         )
