@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from survey import demo
 from survey.data import questionnaires as loaded
 from survey.data.bulk import insert_rows
@@ -102,7 +104,7 @@ def make_pupils(
     now = utcnow()
     rows = []
     for n, (entry, pupil) in enumerate(entries):
-        code = db.session.query(PupilCode).filter_by(roster_entry_id=entry.id).one()
+        code = db.session.scalars(select(PupilCode).filter_by(roster_entry_id=entry.id)).one()
         made.pupils[entry.pupil_reference] = Pupil(
             entry.pupil_reference, codes[entry.pupil_reference], pupil.fsm, pupil.year_group,
             code_id=code.id, roster_id=entry.id,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -23,7 +24,18 @@ from bs4 import BeautifulSoup
 from survey.data import questionnaires as loaded
 from survey.data.users import create_user
 from survey.extensions import db
-from survey.models import AuditEvent, PupilCode, Response, Role, RosterEntry, School, ScopeKind, Wave, utcnow
+from survey.models import (
+    Answer,
+    AuditEvent,
+    PupilCode,
+    Response,
+    Role,
+    RosterEntry,
+    School,
+    ScopeKind,
+    Wave,
+    utcnow,
+)
 
 from .conftest import make_app, migrate
 from .pages import check_page
@@ -35,7 +47,6 @@ URN = 100001
 # What the withdrawn pupil wrote: the only comment about bullying, and flagged for safeguarding.
 WITHDRAWN_TEXT = "The older kids bully me and hit me at the bus stop every day"
 WITHDRAWN = "P006"  # year 8, not on free school meals
-OTHER_TEXT = "More clubs at lunchtime."
 
 
 def text(element) -> str:
@@ -81,7 +92,7 @@ def _client(app, email: str):
     return client
 
 
-def page(response) -> BeautifulSoup:
+def parse(response) -> BeautifulSoup:
     """A page, parsed leniently: markup is checked elsewhere, and these pages are large."""
     assert response.status_code == 200, response.status_code
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
@@ -91,12 +102,12 @@ def _look(story: Story, lead, reviewer, tmp_path, *, full: bool = True) -> dict:
     """What staff can see of the school's pupils, read off the pages, downloads and exports."""
     wave = story.wave_id
     seen: dict = {}
-    results = page(lead.get(f"/school/{URN}/results?group=fsm"))
+    results = parse(lead.get(f"/school/{URN}/results?group=fsm"))
     for table_id in ("scales", "gaps", "trend"):
         seen[f"school {table_id}"] = table_cells(results, table_id)
-    comments = page(lead.get(f"/school/{URN}/comments"))
+    comments = parse(lead.get(f"/school/{URN}/comments"))
     seen["comments"] = [text(c) for c in comments.select(".app-comment__text")]
-    review = page(reviewer.get(f"/review/schools/{URN}?group=fsm"))
+    review = parse(reviewer.get(f"/review/schools/{URN}?group=fsm"))
     for table_id in ("scales", "gaps", "trend", "respondents"):
         seen[f"review {table_id}"] = table_cells(review, table_id)
     out, text_out = tmp_path / f"export-{len(story.seen)}.csv", tmp_path / f"text-{len(story.seen)}.csv"
@@ -113,10 +124,10 @@ def _look(story: Story, lead, reviewer, tmp_path, *, full: bool = True) -> dict:
     seen["school gaps.xlsx"] = xlsx_rows(lead.get(f"/school/{URN}/results/gaps.xlsx?group=fsm"))
     seen["comment meta"] = [text(c) for c in comments.select(".app-comment__meta")]
     seen["themes"] = [text(li) for li in comments.select("main ul.govuk-list li")]
-    bullying = page(lead.get(f"/school/{URN}/comments?theme=bullying"))
+    bullying = parse(lead.get(f"/school/{URN}/comments?theme=bullying"))
     seen["bullying comments"] = [text(c) for c in bullying.select(".app-comment__text")]
 
-    rates = page(lead.get(f"/school/{URN}/waves/{wave}/rates"))
+    rates = parse(lead.get(f"/school/{URN}/waves/{wave}/rates"))
     seen["rates summary"] = text(rates.select_one("main p.govuk-body-l"))
     seen["rates text"] = text(rates.select_one("main"))
     seen["rates-year-group"] = table_cells(rates, "rates-year-group")
@@ -124,18 +135,18 @@ def _look(story: Story, lead, reviewer, tmp_path, *, full: bool = True) -> dict:
         lead.get(f"/school/{URN}/waves/{wave}/rates/rates-year-group.csv")
     )
     seen["rates-fsm.xlsx"] = xlsx_rows(lead.get(f"/school/{URN}/waves/{wave}/rates/rates-fsm.xlsx"))
-    wave_page = page(lead.get(f"/school/{URN}/waves/{wave}/"))
+    wave_page = parse(lead.get(f"/school/{URN}/waves/{wave}/"))
     seen["wave"] = {text(r.dt): text(r.dd) for r in wave_page.select(".govuk-summary-list__row")}
 
     seen["review respondents.csv"] = csv_rows(
         reviewer.get(f"/review/schools/{URN}/respondents.csv?group=fsm")
     )
     seen["review scales.xlsx"] = xlsx_rows(reviewer.get(f"/review/schools/{URN}/scales.xlsx?group=fsm"))
-    seen["compare"] = table_cells(page(reviewer.get("/review/compare")), "schools")
+    seen["compare"] = table_cells(parse(reviewer.get("/review/compare")), "schools")
     seen["compare.csv"] = csv_rows(reviewer.get("/review/compare/schools.csv"))
-    seen["areas"] = table_cells(page(reviewer.get("/review/areas")), "areas")
+    seen["areas"] = table_cells(parse(reviewer.get("/review/areas")), "areas")
     seen["areas.csv"] = csv_rows(reviewer.get("/review/areas/areas.csv"))
-    disproportionality = page(reviewer.get("/review/disproportionality"))
+    disproportionality = parse(reviewer.get("/review/disproportionality"))
     seen["disproportionality"] = table_cells(disproportionality, "risk-ratios", key=2)
     return seen
 
@@ -144,8 +155,6 @@ def _look(story: Story, lead, reviewer, tmp_path, *, full: bool = True) -> dict:
 def story(request, tmp_path_factory) -> Story:
     tmp_path = tmp_path_factory.mktemp("privacy")
     if request.param == "sqlite":
-        import shutil
-
         path = tmp_path / "survey.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         url = f"sqlite:///{path}"
@@ -191,11 +200,15 @@ def story(request, tmp_path_factory) -> Story:
 
     runner = app.test_cli_runner()
     with app.app_context():
-        story.seen["before purge"] = {"events": count(AuditEvent), "responses": count(Response)}
+        story.seen["before purge"] = {"events": count(AuditEvent), "responses": count(Response),
+                                      "answers": count(Answer)}  # fmt: skip
     dry = runner.invoke(args=["purge", "--older-than", "3y", "--dry-run"])
     with app.app_context():
-        story.seen["after dry run"] = {"events": count(AuditEvent), "responses": count(Response)}
+        story.seen["after dry run"] = {"events": count(AuditEvent), "responses": count(Response),
+                                       "answers": count(Answer)}  # fmt: skip
     purged = runner.invoke(args=["purge", "--older-than", "3y"])
+    with app.app_context():
+        story.seen["after purge"] = {"answers": count(Answer)}
     assert dry.exit_code == 0 and purged.exit_code == 0, dry.output + purged.output
     story.seen["purge output"] = {"dry": dry.output, "real": purged.output}
     story.seen["purged"] = _look(story, lead, reviewer, tmp_path, full=False)
@@ -265,6 +278,7 @@ def test_what_the_pupil_wrote_is_gone_from_comments_and_themes(story):
     assert (len(before["comments"]), len(after["comments"])) == (40 + 24, 39 + 24)  # this wave and the last
     assert before["bullying comments"] == [WITHDRAWN_TEXT] and after["bullying comments"] == []
     assert any(t.startswith("Bullying") for t in before["themes"])
+    assert any(t.startswith("Possible safeguarding concern") for t in before["themes"])
     assert not any(t.startswith(("Bullying", "Possible safeguarding")) for t in after["themes"])
     assert not any("safeguarding" in meta for meta in after["comment meta"])
 
@@ -345,6 +359,8 @@ def test_a_dry_run_changes_nothing_and_prints_what_the_purge_then_deletes(story)
     deleted = real.split("Deleted: ")[1].strip()
     assert would == deleted
     assert deleted.endswith("answers, 24 responses, 24 codes, 24 roster entries, 0 class sessions")
+    answers = story.seen["before purge"]["answers"] - story.seen["after purge"]["answers"]
+    assert deleted == f"{answers} answers, 24 responses, 24 codes, 24 roster entries, 0 class sessions"
     assert f"wave {story.old_wave_id}: Autumn 2022" in real
     with story.app.app_context():
         event = db.session.scalars(sa.select(AuditEvent).filter_by(action="purge")).one()
