@@ -23,13 +23,19 @@ def number(name: str, default: int) -> int:
 def engine_options(database_url: str) -> dict:
     """SQLAlchemy engine options. On a database server, each gunicorn worker holds one pool: size it
     to the worker's threads, so that a thread never waits for a connection and many instances do not
-    exhaust PostgreSQL's `max_connections` (instances × workers × (size + overflow) must fit)."""
+    exhaust PostgreSQL's `max_connections` (instances × workers × (size + overflow) must fit).
+
+    A request holds one connection, but can briefly need a second (the first page after a worker
+    starts reads the questionnaire through the ORM; a double-submitted page is saved under a lock),
+    so the overflow, which is opened only then and closed after, matches the threads too."""
     # Parameters are never formatted into error messages: they can hold pupils' answers.
-    options: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    # Not `pool_pre_ping`, a round trip on every checkout: see survey/connections.py.
+    options: dict = {"pool_pre_ping": False, "hide_parameters": True}
     if not database_url.startswith("sqlite"):
+        threads = number("GUNICORN_THREADS", 4)
         options |= {
-            "pool_size": number("DATABASE_POOL_SIZE", number("GUNICORN_THREADS", 4)),
-            "max_overflow": number("DATABASE_MAX_OVERFLOW", 2),
+            "pool_size": number("DATABASE_POOL_SIZE", threads),
+            "max_overflow": number("DATABASE_MAX_OVERFLOW", threads),
             "pool_timeout": number("DATABASE_POOL_TIMEOUT", 10),
             "pool_recycle": number("DATABASE_POOL_RECYCLE", 1800),
         }
@@ -51,6 +57,7 @@ def from_environment(instance_path: str) -> dict:
         "CODE_HASH_KEY": os.environ.get("CODE_HASH_KEY", secret_key),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
+        "DATABASE_PING_AFTER_SECONDS": float(os.environ.get("DATABASE_PING_AFTER_SECONDS", "10")),
         "SERVICE_NAME": os.environ.get("SERVICE_NAME", "Pupil Voice"),
         "SERVICE_OWNER": os.environ.get("SERVICE_OWNER", "Your school and the national pupil voice team"),
         "PUPIL_IDLE_TIMEOUT_MINUTES": int(os.environ.get("PUPIL_IDLE_TIMEOUT_MINUTES", "20")),

@@ -106,7 +106,7 @@ def test_the_pool_defaults_to_the_threads_of_a_gunicorn_worker(postgres_server, 
         monkeypatch.delenv(name, raising=False)
     app = create_app({"TESTING": True})
     with app.app_context():
-        assert (db.engine.pool.size(), db.engine.pool._max_overflow) == (4, 2)
+        assert (db.engine.pool.size(), db.engine.pool._max_overflow) == (4, 4)
         db.engine.dispose()
     monkeypatch.setenv("GUNICORN_THREADS", "8")
     app = create_app({"TESTING": True})
