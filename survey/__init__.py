@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 from . import config, logs, security, staff, templating
 from .connections import ping_when_idle
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .sessions import SignedCookieSessions
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -18,6 +19,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"))
+    app.session_interface = SignedCookieSessions()
     load_config(app, test_config)
     init_extensions(app)
     init_jinja(app)

@@ -54,6 +54,20 @@ class PerAppLimiter(Limiter):
         state = app.extensions.get(self.STATE)
         return state if state is not None else self.__dict__["_defaults"]
 
+    def _check_request_limit(self, callable_name=None, in_middleware=True) -> None:
+        """Limits are declared only on the views that need them (code entry, sign-in), and those
+        views' decorators check them. The app-wide before_request pass is for default and blueprint
+        limits, which this app has none of: it would find nothing to do on every pupil page, at a
+        cost of a tenth of a millisecond each."""
+        manager = self.limit_manager
+        if (
+            not in_middleware
+            or manager.application_limits
+            or manager.default_limits
+            or manager._blueprint_limits
+        ):
+            super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
     def init_app(self, app) -> None:
         app.extensions[self.STATE] = dict(self.__dict__["_defaults"])
         self.__dict__["_setting_up"].app = app

@@ -49,12 +49,6 @@ class Shell:
 _lock = threading.Lock()
 
 
-def shell(key: tuple, template: str, **context) -> Shell:
-    """`template` rendered with `context` (where per-request values are `marker`s), compacted and
-    kept under `key`, which must tell apart everything in `context` but the markers."""
-    return _kept(key, lambda: _cut(render_template(template, **context)))
-
-
 def _kept(key: tuple, make: Callable[[], Shell]) -> Shell:
     shells: dict = current_app.extensions.setdefault("pupil_page_shells", {})
     found = shells.get(key)
@@ -72,11 +66,24 @@ def _cut(html: str) -> Shell:
 
 
 def render(key: tuple, template: str, values: Mapping[str, str], **context) -> str:
-    """The page: `template` with `context` from the cache, `values` (HTML, already escaped) in the
-    markers, and this request's nonce and CSRF token."""
-    return shell(key, template, **context, cspNonce=marker(NONCE), csrf_token=lambda: marker(CSRF)).fill(
-        values
-    )
+    """The page: `template` rendered with `context` (where per-request values are `marker`s) and kept
+    under `key`, which must tell apart everything in `context` but the markers; with `values` (HTML,
+    already escaped) in the markers, and this request's nonce and CSRF token."""
+    return render_lazily(key, template, values, lambda: context)
+
+
+def render_lazily(
+    key: tuple, template: str, values: Mapping[str, str], make_context: Callable[[], dict]
+) -> str:
+    """`render`, with a context made only when the page is not kept yet (it may cost more than the page)."""
+
+    def make() -> Shell:
+        context = make_context()
+        return _cut(
+            render_template(template, **context, cspNonce=marker(NONCE), csrf_token=lambda: marker(CSRF))
+        )
+
+    return _kept(key, make).fill(values)
 
 
 def section_page(questions: list[Markup], action: str, key: tuple, **context) -> str:

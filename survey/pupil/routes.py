@@ -6,8 +6,7 @@ import re
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from markupsafe import escape
@@ -29,8 +28,9 @@ MAX_PAGE_POST = 64 * 1024  # two 1,500-character answers in Welsh fit many times
 
 
 def language() -> str:
-    locale = get_locale()
-    return locale.language if locale and locale.language in LANGUAGES else "en"
+    """The pupil's language: the same choice as the app's locale selector, without Babel's parsing."""
+    chosen = session.get("language")
+    return chosen if chosen in LANGUAGES else "en"
 
 
 @bp.after_request
@@ -79,12 +79,6 @@ def pupil_required(view):
         return view(pupil, *args, **kwargs)
 
     return wrapper
-
-
-@limiter.request_filter
-def _no_limits_declared() -> bool:
-    """Pupil pages other than code entry have no rate limits: skip Flask-Limiter's per-request work."""
-    return request.blueprint == "pupil" and request.endpoint != "pupil.start"
 
 
 def _failed_code(response) -> bool:
@@ -310,35 +304,37 @@ def check_answers(pupil: journey.Pupil):
     # Kept per route (the pages and the questions on them) with a marker for each answer.
     shown = [(page, journey.visible_questions(page, values)) for page in pages]
     places = {q.id: f"a{n}" for n, q in enumerate(q for _, questions in shown for q in questions)}
-    summary = [
-        (
-            page,
-            fields.summary_rows(
-                questions,
-                {qid: pages_module.marker(name) for qid, name in places.items()},
-                lang,
-                url_for("pupil.section", section_id=page.id, **{"return": "check"}),
-            ),
-        )
-        for page, questions in shown
-    ]
     answer_texts = {
         places[q.id]: str(escape(fields.answer_text(q, answers.get(q.id), lang)))
         for _, questions in shown
         for q in questions
     }
     back = url_for("pupil.section", section_id=pages[-1].id) if pages else url_for("pupil.start")
+
+    def summary() -> dict:
+        markers = {qid: pages_module.marker(name) for qid, name in places.items()}
+        rows = [
+            (
+                page,
+                fields.summary_rows(
+                    questions,
+                    markers,
+                    lang,
+                    url_for("pupil.section", section_id=page.id, **{"return": "check"}),
+                ),
+            )
+            for page, questions in shown
+        ]
+        return {"pupil": pupil, "summary": rows, "back": back, "lang": lang}
+
     q = pupil.questionnaire
     route_key = tuple((page.id, tuple(question.id for question in questions)) for page, questions in shown)
     g.compact = True
-    return pages_module.render(
+    return pages_module.render_lazily(
         ("check", q.id, q.version, lang, pupil.primary, route_key, back),
         "pupil/check_answers.html",
         answer_texts,
-        pupil=pupil,
-        summary=summary,
-        back=back,
-        lang=lang,
+        summary,
     )
 
 
@@ -347,7 +343,16 @@ def check_answers(pupil: journey.Pupil):
 def finished(pupil: journey.Pupil):
     if pupil.response is None or pupil.response.status == ResponseStatus.IN_PROGRESS:
         return redirect(_resume_url(pupil))
-    return render_template("pupil/finished.html", form=FlaskForm(), school=store.school(pupil.code.school_id))
+    school = store.school(pupil.code.school_id)
+    trusted_adult = school.trusted_adult_text if school else None
+    g.compact = True
+    return pages_module.render(
+        ("finished", language(), pupil.primary, trusted_adult),
+        "pupil/finished.html",
+        {},
+        pupil=pupil,
+        school={"trusted_adult_text": trusted_adult},
+    )
 
 
 @bp.post("/hand-over")

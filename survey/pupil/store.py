@@ -122,7 +122,11 @@ _ANSWERS_JSON = (
 )
 _LOAD_ONE_ROW = (
     select(*_LOAD.selected_columns[:13], _ANSWERS_JSON)
-    .select_from(CODE.join(WAVE, WAVE.c.id == CODE.c.wave_id).outerjoin(RESPONSE, RESPONSE.c.pupil_code_id == CODE.c.id))
+    .select_from(
+        CODE.join(WAVE, WAVE.c.id == CODE.c.wave_id).outerjoin(
+            RESPONSE, RESPONSE.c.pupil_code_id == CODE.c.id
+        )
+    )
     .where(CODE.c.id == bindparam("code_id"))
 )
 
