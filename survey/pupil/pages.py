@@ -86,6 +86,19 @@ def render_lazily(
     return _kept(key, make).fill(values)
 
 
+def render_once(key: tuple, make_page: Callable[[], str]) -> str:
+    """A page with no per-request values but the nonce and CSRF token, rendered in full by `make_page`
+    the first time; those two are then cut out of it into markers."""
+
+    def make() -> Shell:
+        html = (
+            make_page().replace(csp_nonce(), str(marker(NONCE))).replace(generate_csrf(), str(marker(CSRF)))
+        )
+        return _cut(html)
+
+    return _kept(key, make).fill({})
+
+
 def section_page(questions: list[Markup], action: str, key: tuple, **context) -> str:
     """The question page for `context` (what section.html needs, besides `fields`, `errors` and
     `action`), with `questions` in it."""

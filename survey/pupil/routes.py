@@ -115,6 +115,11 @@ def start():
         form.code.errors.append(str(problem))
     if form.errors:
         g.code_failed = True
+    elif request.method == "GET" and "_flashes" not in session:
+        # The same for everyone but the nonce and CSRF token (a page with a message or errors is not).
+        g.compact = True
+        key = ("start", language(), pupil_session.code_id() is not None)
+        return pages_module.render_once(key, lambda: render_template("pupil/start.html", form=form))
     return render_template("pupil/start.html", form=form)
 
 
