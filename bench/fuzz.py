@@ -40,6 +40,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -197,7 +198,10 @@ class Site:
     async def client(self, role: str) -> Client:
         """A client as `role` from its pool (a few of each, so requests overlap), made when needed."""
         pool = self.pools[role]
-        pool[:] = [c for c in pool if not c.spent]
+        for spent in [c for c in pool if c.spent]:
+            if spent in pool:  # another request may have got here first
+                pool.remove(spent)
+                await spent.session.close()
         if len(pool) < 3:
             if role == "anonymous":
                 client = Client(role, await self.session())
@@ -389,12 +393,15 @@ async def send(site: Site, hostile: Hostile, results: Results) -> None:
 
 
 async def run(
-    site: Site, total: int, concurrency: int, rng: random.Random, get_rules
+    site: Site, total: int, concurrency: int, rng: random.Random, get_rules, seconds: float | None
 ) -> tuple[Results, float]:
     results = Results()
     began = time.monotonic()
     done = 0  # the time includes making the requests (hypothesis) and replacing spent sessions
     while done < total:
+        if seconds is not None and time.monotonic() - began > seconds:
+            print(f"  stopped after {seconds:g} s (--max-seconds)")
+            break
         size = min(500, total - done)
         queue: asyncio.Queue = asyncio.Queue()
         for item in batch(site, size, rng, get_rules):
@@ -442,6 +449,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
     parser.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable run")
     parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=None,
+        help="stop sending new batches after this long, and report what was sent (a busy machine)",
+    )
+    parser.add_argument(
         "--demo", action="store_true", help="also load the demo data, so results pages have figures (slower)"
     )
     return parser.parse_args()
@@ -485,21 +498,19 @@ def main() -> int:
                 site = Site(base, codes)
                 try:
                     await make_target_user(site)
-                    return await run(
-                        site, options.requests, options.concurrency, rng, rules
-                    ), site.setup_requests
+                    sent = await run(
+                        site, options.requests, options.concurrency, rng, rules, options.max_seconds
+                    )
+                    return sent, site.setup_requests
                 finally:
                     await site.close()
 
             (results, seconds), setup_requests = asyncio.run(go())
         report(results, seconds, setup_requests)
-        logged = [
-            line
-            for line in log.read_text(errors="replace").splitlines()
-            if "Traceback" in line or '"exception"' in line
-        ]
-        if logged:
-            print(f"\ngunicorn logged {len(logged)} exception(s); the last lines:\n{tail(log, 20)}")
+        if any(status >= 500 for status in results.statuses) or results.transport:
+            kept = Path(tempfile.gettempdir()) / f"fuzz-gunicorn-{os.getpid()}.log"
+            shutil.copy(log, kept)
+            print(f"\ngunicorn's log is kept in {kept}; its last lines:\n{tail(log, 15)}")
     print(f"\ndone in {time.monotonic() - began:.0f} s")
     return 1 if any(status >= 500 for status in results.statuses) else 0
 
