@@ -624,7 +624,11 @@ def gunicorn(app: str, env: dict, config: WorkerConfig, log: Path) -> Iterator[t
         *("--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"),
         *("--error-logfile", str(log), "--chdir", str(ROOT), "--pythonpath", str(BENCH), app),
     ]
-    server = subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
+    # The app's request log (one JSON line a request, as in production) goes to the log file too.
+    with open(log, "ab") as app_log:
+        server = subprocess.Popen(
+            command, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=app_log
+        )
     base = f"http://{HOST}:{port}"
     try:
         wait_until_serving(base, server, log)
