@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import csv
 import json
 import os
@@ -1026,6 +1027,17 @@ class Outcome:
         )
 
 
+def run_to_end(coroutine):
+    """`asyncio.run`, in a thread of its own if this thread runs an event loop already (in the test
+    suite, pytest-playwright's sync API leaves one running after the browser tests)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
 def run(options: Options, *, sabotage: Callable[[str, list[Record]], None] | None = None) -> Outcome:
     """The whole soak. `sabotage(url, records)`, if given, then spoils the database and the check runs
     again into `Outcome.sabotaged`: proof that the check can fail."""
@@ -1103,7 +1115,7 @@ def run(options: Options, *, sabotage: Callable[[str, list[Record]], None] | Non
                     )
                     say(f"  {faults[-1]}")
 
-            asyncio.run(drive_pupils(client, records, seed, options.timeout, inject))
+            run_to_end(drive_pupils(client, records, seed, options.timeout, inject))
         finally:
             for instance in instances:
                 instance.stop()
