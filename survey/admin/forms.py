@@ -288,7 +288,7 @@ class WithdrawForm(FlaskForm):
     code = StringField(
         "Pupil's code",
         description="From the pupil's slip, like ABCDE-23456",
-        filters=[_strip],
+        filters=[_clean],
         validators=[Length(max=40, message="Enter a code of 10 letters and numbers, like ABCDE-23456")],
         widget=GovTextInput(),
     )
@@ -306,7 +306,7 @@ class WithdrawForm(FlaskForm):
     reference = StringField(
         "Pupil reference",
         description="The school's own reference for the pupil, exactly as on its roster",
-        filters=[_strip],
+        filters=[_clean],
         validators=[Length(max=40, message="Enter a pupil reference of 40 characters or fewer")],
         widget=GovTextInput(),
     )

@@ -90,11 +90,6 @@ def test_a_school_lead_sees_the_text_without_them(world):
         assert db.session.scalar(sa.select(School.trusted_adult_text).filter_by(urn=OTHER_URN)) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="admin withdraw (survey/admin withdraw and survey/data/withdraw.py, owned elsewhere) looks up a "
-    "pupil reference holding NUL on PostgreSQL: psycopg.DataError, a 500",
-)
 def test_a_nul_in_a_withdrawal_reference_on_postgresql(fuzz_postgres):
     world = fuzz_postgres
     client = world.client("admin")
