@@ -114,7 +114,11 @@ def gunicorn(env: dict, config: WorkerConfig, log: Path) -> Iterator[str]:
         *("--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"),
         *("--error-logfile", str(log), "--chdir", str(ROOT), "survey:create_app()"),
     ]
-    server = subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
+    # The app's request log (one JSON line a request) goes to the log file too, not the terminal.
+    with open(log, "ab") as app_log:
+        server = subprocess.Popen(
+            command, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=app_log
+        )
     try:
         wait_until_serving(f"http://{HOST}:{port}", server, log, seconds=180)
         yield f"http://{HOST}:{port}"
@@ -378,6 +382,10 @@ async def send(site: Site, hostile: Hostile, results: Results) -> None:
             status, location = response.status, response.headers.get("Location", "")
     except (TimeoutError, aiohttp.ClientError) as error:
         results.transport[type(error).__name__] += 1
+        client.spent = True
+        return
+    except RuntimeError as error:  # aiohttp: "Connection closed." while reading a refused request's answer
+        results.transport[f"RuntimeError: {error}"] += 1
         client.spent = True
         return
     results.sent += 1
