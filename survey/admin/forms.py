@@ -262,7 +262,7 @@ class WaveForm(FlaskForm):
         self.school: School | None = None
 
     def validate_school_urn(self, field) -> None:
-        if field.data:
+        if field.data and URN.match(field.data):  # (WTForms runs this even when the pattern failed)
             self.school = db.session.scalar(db.select(School).filter_by(urn=int(field.data)))
             if self.school is None:
                 raise ValidationError(f"There is no school with URN {field.data}")

@@ -753,7 +753,9 @@ def disproportionality_page(
     chosen = None
     every = cached_disproportionality(results, wave_id, group)
     for question in questions:
-        found = every[question.id]
+        found = every.get(question.id)
+        if found is None:  # no pupil in the reviewer's wave answered it
+            continue
         rows = _area_rows(found.areas[family], list(zip(key_columns, key, strict=True)), group)
         for row in rows:
             row["outcome"] = short_question(question.text.get_for("en"))

@@ -409,6 +409,7 @@ def test_an_admin_creates_a_national_and_a_school_wave(admin_client, loaded):
         ({"questionnaire": ""}, "Choose a questionnaire"),
         ({"questionnaire": "not-loaded"}, "Choose a questionnaire"),
         ({"school_urn": "12"}, "Enter a URN of 5 to 7 digits, or leave it empty"),
+        ({"school_urn": "10a01"}, "Enter a URN of 5 to 7 digits, or leave it empty"),
         ({"school_urn": "999999"}, "There is no school with URN 999999"),
         ({"opens": ["", "", ""]}, "Enter the first day of the wave"),
         ({"opens": ["31", "2", "2026"]}, "The first day must be a real date, like 30 11 2026"),

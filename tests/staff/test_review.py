@@ -413,3 +413,37 @@ def test_a_school_with_fewer_than_10_respondents_is_in_no_figure(demo_app):
         for column in areas.columns:
             if column.key == "n" and not r.get("_suppressed"):
                 assert r["n"] >= 10
+
+
+def test_disproportionality_when_nobody_in_the_wave_answered_an_outcome(demo_app):
+    """An outcome no pupil answered (all skipped it) is left out of the tables: never a server error."""
+    import pandas as pd
+
+    from survey.data.results import Results, results
+    from survey.review.params import short_question
+    from survey.review.tables import disproportionality_page, lost_learning_questions
+
+    with demo_app.app_context():
+        full = results("national-secondary")
+        questions = lost_learning_questions(full.questionnaire)
+        skipped, answered = questions[0].id, questions[1].id
+        scored = full.scored.copy()
+        scored[skipped] = pd.NA
+        blank = Results(full.questionnaire, scored, full.waves)
+        columns = [School.urn, School.name, School.la_code, School.la_name, School.trust, School.phase]
+        scope = pd.DataFrame(
+            db.session.execute(select(*columns)).all(),
+            columns=["urn", "name", "la_code", "la_name", "trust", "phase"],
+        )
+        for outcome in (skipped, answered):
+            page = disproportionality_page(
+                blank,
+                blank.latest_wave(),
+                scope,
+                outcome=outcome,
+                group="fsm",
+                scope_area=("national", ()),
+                area_name="England",
+            )
+            outcomes = {row["outcome"] for row in page.table("risk-ratios").rows}
+            assert outcomes and short_question(questions[0].text.get_for("en")) not in outcomes
