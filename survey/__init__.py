@@ -49,6 +49,7 @@ def init_extensions(app: Flask) -> None:
         ping_when_idle(db.engine, app.config["DATABASE_PING_AFTER_SECONDS"])
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
+    security.reject_unnamed_fields(app)  # before the CSRF check, which cannot read such a form
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

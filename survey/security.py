@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = (
@@ -38,6 +38,18 @@ def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(18)
     return g.csp_nonce
+
+
+def reject_unnamed_fields(app: Flask) -> None:
+    """A multipart post may carry a part with no field name, which Werkzeug keeps under the key None;
+    Flask-WTF's CSRF check then fails on it with a server error. No form here has such a field: it
+    is a bad request. Registered before the CSRF check, which runs as a before_request hook too."""
+
+    @app.before_request
+    def unnamed_field_is_a_bad_request() -> None:
+        multipart = request.method == "POST" and request.mimetype == "multipart/form-data"
+        if multipart and (None in request.form or None in request.files):
+            abort(400)
 
 
 def init_app(app: Flask) -> None:

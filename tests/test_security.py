@@ -264,3 +264,32 @@ def test_posts_with_the_token_still_work(secure_app, world):
     token = csrf_token(admin, "/admin/audit")
     assert admin.post("/staff/sign-out", data={"csrf_token": token}).location == "/staff/sign-in"
     assert admin.get("/admin/audit").location.startswith("/staff/sign-in")
+
+
+def test_every_post_route_refuses_a_form_part_without_a_name(secure_app, world):
+    """A multipart post with a part that names no field (hand-made, never from a browser's form) is a
+    400 everywhere, whoever sends it: the CSRF check could not read such a form and failed with a 500."""
+    pupil, _ = pupil_with_code(secure_app, world["new_code"]())
+    lead, _ = signed_in(secure_app, LEAD)
+    admin, _ = signed_in(secure_app, ADMIN)
+    clients = {"pupil": pupil, "school": lead, "admin": admin, "auth": admin}
+    values = {
+        "urn": world["urn"],
+        "wave_id": world["wave_id"],
+        "user_id": world["lead_id"],
+        "section_id": "belonging",
+        "token": "not-a-reset-token",
+    }
+    bodies = (
+        b"--XX\r\nContent-Disposition: form-data\r\n\r\nhello\r\n--XX--\r\n",
+        b'--XX\r\nContent-Disposition: form-data; filename="roster.csv"\r\n\r\nref\r\n--XX--\r\n',
+    )
+    before = _counts(secure_app)
+    for rule in _post_routes(secure_app):
+        with secure_app.test_request_context():
+            path = url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
+        for body in bodies:
+            for client in (clients[rule.endpoint.split(".")[0]], secure_app.test_client()):
+                response = client.post(path, data=body, content_type="multipart/form-data; boundary=XX")
+                assert response.status_code == 400, (rule.endpoint, body, response.status_code)
+    assert _counts(secure_app) == before
