@@ -220,10 +220,11 @@ def _post_routes(app) -> list:
     )
 
 
-def test_every_post_route_refuses_a_missing_or_wrong_csrf_token(secure_app, world):
-    pupil, _ = pupil_with_code(secure_app, world["new_code"]())
-    lead, _ = signed_in(secure_app, LEAD)
-    admin, _ = signed_in(secure_app, ADMIN)
+def _posting_clients(app, world) -> tuple[dict, dict]:
+    """A signed-in client for each blueprint's POST routes, and a value for each address argument."""
+    pupil, _ = pupil_with_code(app, world["new_code"]())
+    lead, _ = signed_in(app, LEAD)
+    admin, _ = signed_in(app, ADMIN)
     clients = {"pupil": pupil, "school": lead, "admin": admin, "auth": admin}
     values = {
         "urn": world["urn"],
@@ -232,6 +233,12 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token(secure_app, worl
         "section_id": "belonging",
         "token": "not-a-reset-token",
     }
+    return clients, values
+
+
+def test_every_post_route_refuses_a_missing_or_wrong_csrf_token(secure_app, world):
+    clients, values = _posting_clients(secure_app, world)
+    pupil, admin = clients["pupil"], clients["admin"]
     routes = _post_routes(secure_app)
     assert len(routes) >= 20, [r.endpoint for r in routes]  # the test must see the whole app
     before = _counts(secure_app)
@@ -269,17 +276,7 @@ def test_posts_with_the_token_still_work(secure_app, world):
 def test_every_post_route_refuses_a_form_part_without_a_name(secure_app, world):
     """A multipart post with a part that names no field (hand-made, never from a browser's form) is a
     400 everywhere, whoever sends it: the CSRF check could not read such a form and failed with a 500."""
-    pupil, _ = pupil_with_code(secure_app, world["new_code"]())
-    lead, _ = signed_in(secure_app, LEAD)
-    admin, _ = signed_in(secure_app, ADMIN)
-    clients = {"pupil": pupil, "school": lead, "admin": admin, "auth": admin}
-    values = {
-        "urn": world["urn"],
-        "wave_id": world["wave_id"],
-        "user_id": world["lead_id"],
-        "section_id": "belonging",
-        "token": "not-a-reset-token",
-    }
+    clients, values = _posting_clients(secure_app, world)
     bodies = (
         b"--XX\r\nContent-Disposition: form-data\r\n\r\nhello\r\n--XX--\r\n",
         b'--XX\r\nContent-Disposition: form-data; filename="roster.csv"\r\n\r\nref\r\n--XX--\r\n',
