@@ -28,11 +28,10 @@ import tempfile
 from pathlib import Path
 
 import psycopg
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pupil_load import (  # noqa: E402
+from pupil_load import (
     DEFAULT_DATABASE_URL,
     WorkerConfig,
     bare_journey,
@@ -62,7 +61,8 @@ def main() -> int:
     config = WorkerConfig()
     without = f", floor without {options.without}" if options.without else ""
     print(
-        f"bare Flask against the floor app{without}: {options.pupils} pupils, gunicorn {config}, {os.cpu_count()} CPUs"
+        f"bare Flask against the floor app{without}: {options.pupils} pupils, "
+        f"gunicorn {config}, {os.cpu_count()} CPUs"
     )
     rates: dict[str, list[float]] = {"bare": [], "floor": []}
     cpu: dict[str, list[float]] = {"bare": [], "floor": []}
@@ -77,19 +77,19 @@ def main() -> int:
         for round_ in range(options.rounds):
             for name in ("bare", "floor"):
                 used = []
-                with gunicorn(f"{name}_app:app", env, config, Path(temp) / f"{name}.log") as (base, pid):
-                    with usage(pid, url, used):
-                        stats = asyncio.run(
-                            drive(
-                                base,
-                                options.pupils,
-                                bare_journey,
-                                lambda _: options.cycles,
-                                think=0,
-                                seed=options.seed + round_,
-                                seconds=300,
-                            )
+                log = Path(temp) / f"{name}.log"
+                with gunicorn(f"{name}_app:app", env, config, log) as (base, pid), usage(pid, url, used):
+                    stats = asyncio.run(
+                        drive(
+                            base,
+                            options.pupils,
+                            bare_journey,
+                            lambda _: options.cycles,
+                            think=0,
+                            seed=options.seed + round_,
+                            seconds=300,
                         )
+                    )
                 print(f"\nround {round_ + 1}: {name} ({name}_app.py)")
                 report_bare(stats, options.pupils, options.cycles, used[-1])
                 if stats.errors:
