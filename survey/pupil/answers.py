@@ -51,13 +51,11 @@ def _one(form: MultiDict, question: Question) -> str:
 
 
 def _choice(raw: str, question: Question) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadInput(f"{question.id}: {raw[:20]!r} is not an option") from None
-    if value not in question.values:
-        raise BadInput(f"{question.id}: {value} is not an option")
-    return value
+    # Exactly a value the page offered: int() would also take " 1", "01", "1_0" and other digits.
+    for value in question.values:
+        if raw == str(value):
+            return value
+    raise BadInput(f"{question.id}: {raw[:20]!r} is not an option")
 
 
 def parse_single(question: Question, form: MultiDict) -> Parsed:

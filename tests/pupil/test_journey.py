@@ -283,12 +283,16 @@ def test_idle_timeout_clears_the_session(pupil):
     [
         {"belong_part": "9"},  # not an option
         {"belong_part": "four"},
+        {"belong_part": " 4"},  # what int() would take, but no page sends
+        {"belong_part": "04"},
+        {"belong_part": "\u0664"},  # ٤, an Arabic-Indic four
+        {"belong_part": "0_4"},  # int("0_4") is 4
         {"belong_part": ["1", "2"]},  # two answers to a single question
         {"belong_part": "prefer-not-to-say"},  # not offered for this question
         {"belong_part": "4", "ghost_question": "1"},  # unknown field
         {"belong_part": "4", "safe_lessons": "1"},  # a question from another page
     ],
-    ids=["value", "not-a-number", "two-values", "prefer-not-offered", "unknown-id", "other-page"],
+    ids=["value", "not-a-number", "space", "leading-zero", "other-digits", "underscore", "two-values", "prefer-not-offered", "unknown-id", "other-page"],
 )
 def test_tampered_posts_get_a_400_and_save_nothing(pupil, app, data):
     pupil.post("/section/belonging", data={"belong_accepted": "3"})
