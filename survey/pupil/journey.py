@@ -6,6 +6,7 @@ never saved, and its earlier answer is removed when a change makes it no longer 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -20,6 +21,11 @@ from .store import Saved
 
 class AlreadyFinished(Exception):
     pass
+
+
+class PageChanged(Exception):
+    """The page's answers were saved with something else after this page was shown (another tab,
+    or a post that arrived late): saving this one would overwrite newer answers."""
 
 
 @dataclass
@@ -134,17 +140,42 @@ def refuse(pupil: Pupil, language: str) -> None:
         store.begin_response(pupil.code, pupil.wave, language, status=ResponseStatus.REFUSED)
 
 
-def save_page(pupil: Pupil, section: Section, given: Mapping[str, Given], language: str) -> dict[str, object]:
+def _as_stored(answers: Mapping[str, Saved | Given], question_ids: list[str]) -> list[tuple]:
+    return [
+        (qid, a.value, tuple(a.choices) if a.choices is not None else None, a.text, a.prefer_not_to_say)
+        for qid in question_ids
+        if (a := answers.get(qid)) is not None
+    ]
+
+
+def page_version(section: Section, answers: Mapping[str, Saved]) -> str:
+    """A short digest of the answers saved on one page: the page carries it, so a post can tell
+    whether the page was saved with other answers since it was shown."""
+    stored = repr(_as_stored(answers, [q.id for q in section.questions])).encode()
+    return hashlib.blake2b(stored, digest_size=8).hexdigest()
+
+
+def save_page(
+    pupil: Pupil, section: Section, given: Mapping[str, Given], language: str, shown: str | None = None
+) -> dict[str, object]:
     """Replace the answers on one page in a single transaction; returns the routing values after it.
 
     Saving the same page twice gives the same rows, so a double submit or a retry changes nothing.
     Answers to questions that routing no longer asks (an earlier answer changed) are removed.
+    `shown` is the `page_version` the page was shown with: if the page has been saved with other
+    answers since then, and these differ from them too, raises PageChanged and saves nothing.
     """
     assert pupil.response is not None
     page_ids = [q.id for q in section.questions]
     progress = _order(pupil)[section.id] + 1
 
     def plan(answers: Mapping[str, Saved]) -> store.Change:
+        if (
+            shown is not None
+            and page_version(section, answers) != shown
+            and _as_stored(answers, page_ids) != _as_stored(given, page_ids)
+        ):
+            raise PageChanged
         after: dict[str, Saved | Given] = {qid: a for qid, a in answers.items() if qid not in page_ids}
         after.update(given)
         values: dict[str, object] = {}

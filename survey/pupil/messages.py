@@ -17,6 +17,10 @@ TIMED_OUT = _l(
 )
 HANDED_OVER = _l("Done. This device is ready for the next person")
 SAVED_FOR_LATER = _l("Your answers are saved. To carry on later, enter your code again")
+PAGE_CHANGED = _l(
+    "This page was saved with other answers after you opened it, maybe in another tab. "
+    "Check your answers below, then save again"
+)
 
 TOO_LONG = _l("Your answer must be %(max)s characters or fewer. You have written %(count)s")
 NOT_A_NUMBER = _l("Enter a whole number, like 5")

@@ -99,9 +99,9 @@ def render_once(key: tuple, make_page: Callable[[], str]) -> str:
     return _kept(key, make).fill({})
 
 
-def section_page(questions: list[Markup], action: str, key: tuple, **context) -> str:
-    """The question page for `context` (what section.html needs, besides `fields`, `errors` and
-    `action`), with `questions` in it."""
+def section_page(questions: list[Markup], action: str, version: str, key: tuple, **context) -> str:
+    """The question page for `context` (what section.html needs, besides `fields`, `errors`,
+    `action` and `version`), with `questions` in it."""
 
     def make() -> Shell:
         # Two questions, to find what separates them (the end of one wrapper and the start of the next).
@@ -113,6 +113,7 @@ def section_page(questions: list[Markup], action: str, key: tuple, **context) ->
                 errors={},
                 errors_list=[],
                 action=marker("action"),
+                version=marker("version"),
                 cspNonce=marker(NONCE),
                 csrf_token=lambda: marker(CSRF),
                 **context,
@@ -124,4 +125,5 @@ def section_page(questions: list[Markup], action: str, key: tuple, **context) ->
         return Shell(tuple(_MARKER.split(html)), between)
 
     found = _kept(("section", *key), make)
-    return found.fill({"action": str(escape(action)), "questions": found.between.join(questions)})
+    values = {"action": str(escape(action)), "version": str(escape(version))}
+    return found.fill({**values, "questions": found.between.join(questions)})

@@ -216,11 +216,13 @@ def section(pupil: journey.Pupil, section_id: str):
     questions = journey.visible_questions(page, values)
     errors: dict[str, str] = {}
     raw: dict[str, object] = {}
+    version = journey.page_version(page, answers)
     if request.method == "POST":
         # CSRFProtect (app-wide) has already checked the token of every POST.
         posted = _read_post(page, values)
+        version = _shown_version() or version
         if not posted.errors:
-            return _save_and_move_on(pupil, page, posted)
+            return _save_and_move_on(pupil, page, posted, version)
         errors, raw = posted.errors, posted.raw
         # Show the follow-ups the pupil's own answers just asked for, beside the errors.
         questions = journey.visible_questions(page, {**values, **journey.routing_values(posted.given)})
@@ -244,19 +246,36 @@ def section(pupil: journey.Pupil, section_id: str):
         "lang": lang,
     }
     action = request.full_path.rstrip("?")
-    if not errors:
+    if not errors and "_flashes" not in session:
         q = pupil.questionnaire
         key = (q.id, q.version, page.id, lang, pupil.primary, position + 1, len(pages), back)
         g.compact = True
-        return pages_module.section_page(built, action, key, **context)
+        return pages_module.section_page(built, action, version, key, **context)
     errors_list = [{"text": errors[q.id], "href": f"#{q.id}"} for q in questions if q.id in errors]
     return render_template(
-        "pupil/section.html", fields=built, errors=errors, errors_list=errors_list, action=action, **context
+        "pupil/section.html",
+        fields=built,
+        errors=errors,
+        errors_list=errors_list,
+        action=action,
+        version=version,
+        **context,
     )
 
 
+_VERSION = re.compile(r"[0-9a-f]{16}")
+
+
+def _shown_version() -> str | None:
+    """The page version the posted page was shown with; None from a page made before pages had one."""
+    shown = request.form.get("version")
+    if shown is not None and not _VERSION.fullmatch(shown):
+        abort(400)
+    return shown
+
+
 def _read_post(page: Section, values) -> journey.PageInput:
-    known = {"csrf_token", "switch_language", "action"} | {q.id for q in page.questions}
+    known = {"csrf_token", "version", "switch_language", "action"} | {q.id for q in page.questions}
     if set(request.form) - known:
         abort(400)
     try:
@@ -265,11 +284,15 @@ def _read_post(page: Section, values) -> journey.PageInput:
         abort(400)
 
 
-def _save_and_move_on(pupil: journey.Pupil, page: Section, posted: journey.PageInput):
+def _save_and_move_on(pupil: journey.Pupil, page: Section, posted: journey.PageInput, shown: str | None):
     try:
-        values = journey.save_page(pupil, page, posted.given, language())
+        values = journey.save_page(pupil, page, posted.given, language(), shown)
     except journey.AlreadyFinished:
         return redirect(url_for("pupil.finished"))
+    except journey.PageChanged:
+        # Newer answers are kept; the pupil sees them and can save again.
+        flash(str(messages.PAGE_CHANGED))
+        return redirect(url_for("pupil.section", section_id=page.id, **request.args))
     if request.form.get("action") == "later":
         _end_session()
         flash(str(messages.SAVED_FOR_LATER))

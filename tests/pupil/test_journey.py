@@ -150,6 +150,53 @@ def test_saving_a_page_is_idempotent(pupil, app):
     assert responses(app) == [(ResponseStatus.IN_PROGRESS, 1)]
 
 
+def shown_version(pupil, url: str) -> str:
+    return check_page(pupil.get(url)).select_one("input[name=version]")["value"]
+
+
+def test_a_double_submit_of_a_shown_page_saves_once_and_moves_on(pupil, app):
+    data = {"belong_part": "4", "version": shown_version(pupil, "/section/belonging")}
+    first = pupil.post("/section/belonging", data=data)
+    second = pupil.post("/section/belonging", data=data)
+    assert first.location == second.location == "/section/adults"
+    assert answers(app) == {"belong_part": (4, None, None, False)}
+
+
+def test_a_late_post_of_an_old_page_does_not_overwrite_newer_answers(pupil, app):
+    old_page = shown_version(pupil, "/section/belonging")
+    pupil.post("/section/belonging", data={"belong_part": "4", "version": old_page})
+    # The pupil comes back to the page and changes the answer...
+    newer = shown_version(pupil, "/section/belonging")
+    assert newer != old_page
+    pupil.post("/section/belonging", data={"belong_part": "2", "version": newer})
+    # ...and then the first post arrives again (a retry held up on the network, or another tab).
+    late = pupil.post("/section/belonging", data={"belong_part": "4", "version": old_page})
+    assert late.location == "/section/belonging"
+    assert answers(app) == {"belong_part": (2, None, None, False)}
+    page = check_page(pupil.get("/section/belonging"))
+    assert str(messages.PAGE_CHANGED) in page.select_one(".govuk-notification-banner").get_text(
+        " ", strip=True
+    )
+    assert page.select_one("input[name=belong_part][checked]")["value"] == "2"
+    # Saving the page as now shown works, and the message has gone.
+    again = pupil.post(
+        "/section/belonging", data={"belong_part": "3", "version": shown_version(pupil, "/section/belonging")}
+    )
+    assert again.location == "/section/adults"
+    assert answers(app) == {"belong_part": (3, None, None, False)}
+    assert not check_page(pupil.get("/section/belonging")).select(".govuk-notification-banner")
+
+
+def test_a_page_changed_message_is_in_welsh_too(pupil, app):
+    old_page = shown_version(pupil, "/section/belonging")
+    pupil.post("/section/belonging", data={"belong_part": "4", "version": old_page, "switch_language": "cy"})
+    pupil.post("/section/belonging", data={"belong_part": "1", "version": old_page})
+    page = check_page(pupil.get("/section/belonging"))
+    assert page.html["lang"] == "cy"
+    assert "Cafodd y dudalen hon ei chadw" in page.select_one(".govuk-notification-banner").get_text()
+    assert answers(app) == {"belong_part": (4, None, None, False)}
+
+
 def test_leaving_an_answer_blank_removes_it(pupil, app):
     pupil.post("/section/belonging", data={"belong_part": "4", "belong_accepted": "5"})
     pupil.post("/section/belonging", data={"belong_part": "2"})
@@ -291,8 +338,21 @@ def test_idle_timeout_clears_the_session(pupil):
         {"belong_part": "prefer-not-to-say"},  # not offered for this question
         {"belong_part": "4", "ghost_question": "1"},  # unknown field
         {"belong_part": "4", "safe_lessons": "1"},  # a question from another page
+        {"belong_part": "4", "version": "not-a-version"},
     ],
-    ids=["value", "not-a-number", "space", "leading-zero", "other-digits", "underscore", "two-values", "prefer-not-offered", "unknown-id", "other-page"],
+    ids=[
+        "value",
+        "not-a-number",
+        "space",
+        "leading-zero",
+        "other-digits",
+        "underscore",
+        "two-values",
+        "prefer-not-offered",
+        "unknown-id",
+        "other-page",
+        "version",
+    ],
 )
 def test_tampered_posts_get_a_400_and_save_nothing(pupil, app, data):
     pupil.post("/section/belonging", data={"belong_accepted": "3"})
