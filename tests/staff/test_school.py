@@ -119,6 +119,10 @@ def test_codes_are_issued_once_as_csv_and_reprinting_replaces_unused_ones(
     )
     printed = [s.get_text(strip=True) for s in slips.select(".app-slip__code")]
     assert len(printed) == 12 and not set(printed) & {r["code"] for r in rows}
+    # Each slip tells its pupil, in English and Welsh, that the code is theirs alone.
+    for slip in slips.select(".app-slip"):
+        assert "keep it to yourself" in slip.get_text(" ", strip=True)
+        assert slip.select_one("[lang=cy]:-soup-contains('cadwa fe i ti dy hun')")
     with loaded.app_context():
         stored = set(db.session.scalars(sa.select(PupilCode.code_hash)))
         assert {codes.hash_code(c) for c in printed} == stored  # the first codes no longer work
