@@ -69,10 +69,13 @@ def _waves_of(questionnaire_id: str):
 
 
 def _version(questionnaire_id: str) -> tuple:
-    """Changes whenever a response of the questionnaire is added, finished, changed or deleted."""
+    """Changes whenever a finished response of the questionnaire is added, changed or deleted.
+
+    Only finished responses are read (`_load`): pupils saving pages in a live wave change nothing
+    here, so they do not make every results page read and score every response again."""
     row = db.session.execute(
         select(func.count(Response.id), func.max(Response.id), func.max(Response.updated_at)).where(
-            Response.wave_id.in_(_waves_of(questionnaire_id))
+            Response.wave_id.in_(_waves_of(questionnaire_id)), Response.status == ResponseStatus.COMPLETE
         )
     ).one()
     return tuple(row)
