@@ -18,6 +18,7 @@ import secrets
 import threading
 
 import psycopg
+from bare_app import PAGE as BARE_PAGE
 from flask import Flask, redirect, request, session
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
@@ -28,26 +29,8 @@ if "csrf" not in WITHOUT:
     CSRFProtect(app)
 _local = threading.local()
 
-PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Floor</title></head>
-<body>
-<h1>Answered {answered}</h1>
-<form method="post" action="/">
-  <input type="hidden" name="csrf_token" value="{token}">
-  <fieldset>
-    <legend>How are you?</legend>
-    <label><input type="radio" name="q1" value="1"> Fine</label>
-    <label><input type="radio" name="q1" value="2"> Not so good</label>
-  </fieldset>
-  <label><input type="checkbox" name="q2" value="a"> A</label>
-  <label><input type="checkbox" name="q2" value="b"> B</label>
-  <textarea name="q3"></textarea>
-  <button type="submit">Continue</button>
-</form>
-</body>
-</html>
-"""
+# bare_app's page, with the CSRF token in place of its made-up hidden field.
+PAGE = BARE_PAGE.replace('name="token" value="not-a-secret"', 'name="csrf_token" value="{token}"')
 
 SAVE = """
 WITH gone AS (DELETE FROM floor_answer WHERE pupil = %(pupil)s AND question = ANY(%(questions)s))
@@ -77,7 +60,8 @@ def page() -> str:
     if "database" not in WITHOUT:
         query = "SELECT question, value FROM floor_answer WHERE pupil = %s"
         answered = connection().execute(query, (session["pupil"],)).fetchall()
-    return PAGE.format(answered=len(answered), token="" if "csrf" in WITHOUT else generate_csrf())
+    token = "" if "csrf" in WITHOUT else generate_csrf()
+    return PAGE.format(token=token).replace("<h1>Hello</h1>", f"<h1>Answered {len(answered)}</h1>")
 
 
 @app.post("/")
