@@ -216,16 +216,17 @@ def section(pupil: journey.Pupil, section_id: str):
     questions = journey.visible_questions(page, values)
     errors: dict[str, str] = {}
     raw: dict[str, object] = {}
-    version = journey.page_version(page, answers)
     if request.method == "POST":
         # CSRFProtect (app-wide) has already checked the token of every POST.
         posted = _read_post(page, values)
-        version = _shown_version() or version
+        version = _shown_version() or journey.page_version(page, answers)
         if not posted.errors:
             return _save_and_move_on(pupil, page, posted, version)
         errors, raw = posted.errors, posted.raw
         # Show the follow-ups the pupil's own answers just asked for, beside the errors.
         questions = journey.visible_questions(page, {**values, **journey.routing_values(posted.given)})
+    else:
+        version = journey.page_version(page, answers)
     position = pages.index(page)
     back = (
         url_for("pupil.section", section_id=pages[position - 1].id)
