@@ -23,6 +23,9 @@ TABLES = {
     "user_school",
     "audit_event",
     "questionnaire_version",
+    "release",
+    "release_school",
+    "release_item",
 }
 
 

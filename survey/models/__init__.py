@@ -3,6 +3,7 @@
 from .base import Base, utcnow
 from .pupil import Answer, ClassSession, PupilCode, Response, ResponseStatus, RosterEntry, SenStatus
 from .questionnaire import QuestionnaireVersion
+from .release import Release, ReleaseItem, ReleaseSchool, ReleaseStatus
 from .school import School
 from .staff import AuditEvent, Role, ScopeKind, User, user_school
 from .wave import Wave
@@ -14,6 +15,10 @@ __all__ = [
     "ClassSession",
     "PupilCode",
     "QuestionnaireVersion",
+    "Release",
+    "ReleaseItem",
+    "ReleaseSchool",
+    "ReleaseStatus",
     "Response",
     "ResponseStatus",
     "Role",

@@ -114,6 +114,9 @@ class Response(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None]
+    # The release that first included this (complete) response; None until one does. A school's
+    # figures move only when at least RELEASE_MIN_NEW complete responses are waiting to be included.
+    released_in: Mapped[int | None] = mapped_column(index=True)
 
     pupil_code: Mapped[PupilCode] = relationship(back_populates="response")
     answers: Mapped[list[Answer]] = relationship(
