@@ -174,10 +174,15 @@ def issue_codes(wave_id, urn, out) -> None:
 
     wave, school = _wave(wave_id), _school(urn)
     issued = _commit_or_fail(lambda: run(wave, school, actor=ACTOR))
-    writer = csv.writer(out)
-    writer.writerow(["pupil_reference", "class", "year_group", "code"])
-    for entry, code in issued:
-        writer.writerow([entry.pupil_reference, entry.class_name or "", entry.year_group, code])
+    # The download's formula-safe writer: a class typed as "=..." must stay text in a spreadsheet.
+    from .tables import Column, Table, to_csv
+
+    keys = ("pupil_reference", "class", "year_group", "code")
+    rows = [
+        dict(zip(keys, (e.pupil_reference, e.class_name or "", e.year_group, c), strict=True))
+        for e, c in issued
+    ]
+    out.write(to_csv(Table("codes", "Pupil codes", [Column(k, k) for k in keys], rows)).decode("utf-8-sig"))
     click.echo(f"{len(issued)} codes issued", err=out.name == "<stdout>")
 
 

@@ -219,6 +219,17 @@ def test_roster_import_and_codes(wave, runner, tmp_path):
     assert count(app, PupilCode) == 4
 
 
+def test_issued_codes_csv_keeps_a_formula_as_text(wave, runner, tmp_path):
+    roster = f"{ROSTER_HEADER}\nP0001,7,F,WHIT,WBRI,N,N,N,N,=SUM(A1:A9)\n"
+    args = ["import-roster", "--wave", str(wave), "--school", "100001", write(tmp_path, "r.csv", roster)]
+    assert runner.invoke(args=args).exit_code == 0
+    out = tmp_path / "codes.csv"
+    result = runner.invoke(args=["issue-codes", "--wave", str(wave), "--school", "100001", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (row,) = csv.DictReader(out.open())
+    assert row["class"] == "'=SUM(A1:A9)"
+
+
 @pytest.mark.parametrize(
     ("change", "problem"),
     [

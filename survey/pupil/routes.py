@@ -293,7 +293,7 @@ def _save_and_move_on(pupil: journey.Pupil, page: Section, posted: journey.PageI
     except journey.PageChanged:
         # Newer answers are kept; the pupil sees them and can save again.
         flash(str(messages.PAGE_CHANGED))
-        return redirect(url_for("pupil.section", section_id=page.id, **request.args))
+        return redirect(_same_page(page))
     if request.form.get("action") == "later":
         _end_session()
         flash(str(messages.SAVED_FOR_LATER))
@@ -303,7 +303,7 @@ def _save_and_move_on(pupil: journey.Pupil, page: Section, posted: journey.PageI
         pupil_session.set_language(switch)
     if switch in LANGUAGES or posted.revealed:
         # Same page again: in the other language, or to show a follow-up an answer here asked for.
-        target = url_for("pupil.section", section_id=page.id, **request.args)
+        target = _same_page(page)
         return redirect(f"{target}#{posted.revealed[0]}" if posted.revealed else target)
     if request.args.get("return") == "check":
         return redirect(url_for("pupil.check_answers"))
@@ -311,6 +311,16 @@ def _save_and_move_on(pupil: journey.Pupil, page: Section, posted: journey.PageI
     if following is None:
         return redirect(url_for("pupil.check_answers"))
     return redirect(url_for("pupil.section", section_id=following.id))
+
+
+def _same_page(page: Section) -> str:
+    """The page's own address, keeping only the query value the page reads ("return=check").
+
+    Never ``url_for(..., **request.args)``: url_for takes some keywords itself (``_external``,
+    ``_anchor``, ...) and the route has a ``section_id``, so a crafted query string was a 500.
+    """
+    kept = {"return": "check"} if request.args.get("return") == "check" else {}
+    return url_for("pupil.section", section_id=page.id, **kept)
 
 
 @bp.route("/check-your-answers", methods=["GET", "POST"])

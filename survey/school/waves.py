@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import UTC, datetime, time
 
@@ -32,7 +31,7 @@ from ..models import (
 from ..models import (
     Response as PupilResponse,
 )
-from ..tables import Column, Table, download
+from ..tables import Column, Table, download, to_csv
 from . import bp
 from .forms import MAX_ROSTER_BYTES, ClassSessionForm, RosterForm, WaveForm
 from .routes import school_lead
@@ -164,12 +163,16 @@ def codes(urn: int, wave_id: int):
         for e, c in issued
     ]
     if kind == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=["reference", "class", "year", "code"])
-        writer.writeheader()
-        writer.writerows(slips)
+        # The same formula-safe writer as every other download: a class or reference the school
+        # typed as "=HYPERLINK(...)" must not run when the file is opened in a spreadsheet.
+        table = Table(
+            id="codes",
+            title="Pupil codes",
+            columns=[Column(key, key) for key in ("reference", "class", "year", "code")],
+            rows=slips,
+        )
         return Response(
-            out.getvalue().encode("utf-8-sig"),
+            to_csv(table),
             mimetype="text/csv",
             headers={
                 "Content-Disposition": f'attachment; filename="codes-{school.urn}-wave-{wave.id}.csv"',

@@ -511,3 +511,31 @@ def test_save_and_come_back_later_ends_the_session_and_resumes(pupil, app):
     assert pupil.get("/section/adults").location == "/"
     assert answers(app)["belong_part"] == (4, None, None, False)
     assert pupil.post("/", data={"code": pupil.code}).location == "/section/adults"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["switch_language=cy", "_external=1", "section_id=about-you", "_anchor=x", "_scheme=ftp", "_method=GET"],
+)
+def test_a_query_string_cannot_make_a_page_post_fail(pupil, app, query):
+    """A crafted query string on a page's address is ignored when the page is shown again.
+
+    It used to be passed to url_for as keywords: a 500 for names url_for takes itself."""
+    switched = pupil.post(f"/section/belonging?{query}", data={"belong_part": "4", "switch_language": "cy"})
+    assert switched.status_code == 302
+    assert switched.location == "/section/belonging"
+    old_page = shown_version(pupil, "/section/belonging")
+    pupil.post(
+        "/section/belonging", data={"belong_part": "2", "version": shown_version(pupil, "/section/belonging")}
+    )
+    late = pupil.post(f"/section/belonging?{query}", data={"belong_part": "4", "version": old_page})
+    assert late.status_code == 302
+    assert late.location == "/section/belonging"
+    assert answers(app)["belong_part"] == (2, None, None, False)
+
+
+def test_the_check_answers_return_is_kept_when_the_page_is_shown_again(pupil):
+    switched = pupil.post(
+        "/section/belonging?return=check&x=1", data={"belong_part": "4", "switch_language": "cy"}
+    )
+    assert switched.location == "/section/belonging?return=check"

@@ -128,6 +128,18 @@ def test_codes_are_issued_once_as_csv_and_reprinting_replaces_unused_ones(
         assert {codes.hash_code(c) for c in printed} == stored  # the first codes no longer work
 
 
+def test_the_code_csv_is_safe_to_open_in_a_spreadsheet(school_lead_client, wave_id):
+    """A class name typed as a formula comes out as text, as in every other download."""
+    upload(school_lead_client, wave_id, roster_csv(2, klass='=HYPERLINK("http://x.example")'))
+    upload(school_lead_client, wave_id, roster_csv(1, start=3, klass="+1-2"))
+    response = school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data={"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    formula = '\'=HYPERLINK("http://x.example")'
+    assert sorted(r["class"] for r in rows) == ["'+1-2", formula, formula]
+    assert all(codes.looks_like_a_code(r["code"]) for r in rows)
+    assert {r["year"] for r in rows} == {"7"}
+
+
 def test_an_anonymous_class_session_prints_codes_without_references(school_lead_client, wave_id, loaded):
     page = check_page(
         school_lead_client.post(
