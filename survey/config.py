@@ -96,4 +96,13 @@ def from_environment(instance_path: str) -> dict:
         # One JSON line a request (no personal data) on standard error; LOG_REQUESTS=false turns it off.
         "LOG_REQUESTS": flag("LOG_REQUESTS", True),
         "INSTANCE_NAME": os.environ.get("INSTANCE_NAME", ""),
+        # Safeguarding alert emails to a school's DSL (survey/alerts.py). No SMTP_HOST: no email;
+        # concerns still appear at once on the DSL's "Needs attention" page.
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": number("SMTP_PORT", 587 if flag("SMTP_STARTTLS") else 25),
+        "SMTP_FROM": os.environ.get("SMTP_FROM", "pupil-voice@localhost"),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": flag("SMTP_STARTTLS"),
+        "SMTP_TIMEOUT": number("SMTP_TIMEOUT", 10),
     }

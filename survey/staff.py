@@ -9,6 +9,10 @@ from .models import Role
 
 NAVIGATION = {
     Role.SCHOOL_LEAD: [("schools", "Your schools", "school.index")],
+    Role.SAFEGUARDING_LEAD: [
+        ("safeguarding", "Needs attention", "school.safeguarding_home"),
+        ("keywords", "What raises a flag", "school.safeguarding_keywords"),
+    ],
     Role.REVIEWER: [
         ("find", "Find a school", "review.index"),
         ("compare", "Compare schools", "review.compare"),

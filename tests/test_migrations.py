@@ -26,6 +26,7 @@ TABLES = {
     "release",
     "release_school",
     "release_item",
+    "safeguarding_concern",
 }
 
 

@@ -71,6 +71,11 @@ class UserForm(FlaskForm):
                     Role.SCHOOL_LEAD.value,
                     "School lead: sets up waves and sees the results of their own schools",
                 ),
+                (
+                    Role.SAFEGUARDING_LEAD.value,
+                    "Designated safeguarding lead: reads and acts on possible safeguarding concerns "
+                    "in their own schools' free text",
+                ),
                 (Role.REVIEWER.value, "Reviewer: compares schools in an area, in aggregate only"),
                 (Role.ADMIN.value, "Admin: runs the service (schools, users, waves); sees no results"),
             ]
@@ -84,7 +89,7 @@ class UserForm(FlaskForm):
         description="Admins always have a national scope.",
         choices=choices(
             [
-                (ScopeKind.SCHOOLS.value, "Named schools (school leads)"),
+                (ScopeKind.SCHOOLS.value, "Named schools (school leads and safeguarding leads)"),
                 (ScopeKind.LOCAL_AUTHORITY.value, "A local authority (reviewers)"),
                 (ScopeKind.TRUST.value, "A trust (reviewers)"),
                 (ScopeKind.NATIONAL.value, "The whole country (reviewers and admins)"),
@@ -149,6 +154,9 @@ class UserForm(FlaskForm):
             return False
         if role == Role.SCHOOL_LEAD.value and scope != ScopeKind.SCHOOLS.value:
             self.scope.errors.append("A school lead sees named schools only: choose Named schools")
+            return False
+        if role == Role.SAFEGUARDING_LEAD.value and scope != ScopeKind.SCHOOLS.value:
+            self.scope.errors.append("A safeguarding lead sees named schools only: choose Named schools")
             return False
         if role == Role.REVIEWER.value and scope == ScopeKind.SCHOOLS.value:
             self.scope.errors.append("Choose a local authority, a trust or the whole country for a reviewer")

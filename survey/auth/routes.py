@@ -15,7 +15,12 @@ from ..staff import STAFF_BLUEPRINTS
 from . import bp
 from .forms import NewPasswordForm, SignInForm
 
-HOME = {Role.SCHOOL_LEAD: "school.index", Role.REVIEWER: "review.index", Role.ADMIN: "admin.index"}
+HOME = {
+    Role.SCHOOL_LEAD: "school.index",
+    Role.SAFEGUARDING_LEAD: "school.safeguarding_home",
+    Role.REVIEWER: "review.index",
+    Role.ADMIN: "admin.index",
+}
 
 
 @login_manager.user_loader

@@ -31,8 +31,10 @@ def create_user(
         raise ValueError(f"the password must be at least {MIN_PASSWORD} characters")
     if db.session.scalar(db.select(User).filter_by(email=email)):
         raise ValueError(f"there is already a user with the email {email}")
-    if role is Role.SCHOOL_LEAD and (scope_kind is not ScopeKind.SCHOOLS or not schools):
-        raise ValueError("a school lead must be given at least one school")
+    if role in (Role.SCHOOL_LEAD, Role.SAFEGUARDING_LEAD) and (
+        scope_kind is not ScopeKind.SCHOOLS or not schools
+    ):
+        raise ValueError(f"a {role.value.replace('_', ' ')} must be given at least one school")
     if role is Role.REVIEWER and scope_kind is ScopeKind.SCHOOLS:
         raise ValueError("a reviewer's scope is national, a local authority or a trust")
     if scope_kind in (ScopeKind.LOCAL_AUTHORITY, ScopeKind.TRUST) and not scope_value:

@@ -4,6 +4,7 @@ from .base import Base, utcnow
 from .pupil import Answer, ClassSession, PupilCode, Response, ResponseStatus, RosterEntry, SenStatus
 from .questionnaire import QuestionnaireVersion
 from .release import Release, ReleaseItem, ReleaseSchool, ReleaseStatus
+from .safeguarding import ConcernState, SafeguardingConcern
 from .school import School
 from .staff import AuditEvent, Role, ScopeKind, User, user_school
 from .wave import Wave
@@ -13,6 +14,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "ClassSession",
+    "ConcernState",
     "PupilCode",
     "QuestionnaireVersion",
     "Release",
@@ -23,6 +25,7 @@ __all__ = [
     "ResponseStatus",
     "Role",
     "RosterEntry",
+    "SafeguardingConcern",
     "School",
     "ScopeKind",
     "SenStatus",

@@ -13,6 +13,8 @@ from .school import School
 
 class Role(enum.StrEnum):
     SCHOOL_LEAD = "school_lead"
+    # The designated safeguarding lead of their schools: sees and acts on possible concerns only.
+    SAFEGUARDING_LEAD = "safeguarding_lead"
     REVIEWER = "reviewer"
     ADMIN = "admin"
 
@@ -35,7 +37,7 @@ user_school = Table(
 
 
 class User(UserMixin, Base):
-    """A member of staff: school lead, reviewer or admin. Pupils never have accounts."""
+    """A member of staff: school lead, safeguarding lead, reviewer or admin. Pupils never have accounts."""
 
     __tablename__ = "user"
 

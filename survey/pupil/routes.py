@@ -16,7 +16,7 @@ from questionnaires import Section
 from .. import codes
 from ..extensions import limiter
 from ..models import ResponseStatus, utcnow
-from . import bp, fields, journey, messages, store
+from . import bp, fields, journey, messages, safeguarding, store
 from . import pages as pages_module
 from . import session as pupil_session
 from .answers import BadInput
@@ -294,23 +294,31 @@ def _save_and_move_on(pupil: journey.Pupil, page: Section, posted: journey.PageI
         # Newer answers are kept; the pupil sees them and can save again.
         flash(str(messages.PAGE_CHANGED))
         return redirect(_same_page(page))
+    # The risk check runs on what was just saved: a flagged pupil sees who to talk to at once.
+    flagged = safeguarding.check_page(pupil, page, posted.given, language())
+    target = _after_save(pupil, page, posted, values)
+    return redirect(safeguarding.help_first(pupil.code.school_id, target) if flagged else target)
+
+
+def _after_save(pupil: journey.Pupil, page: Section, posted: journey.PageInput, values) -> str:
+    """Where a saved page leads."""
     if request.form.get("action") == "later":
         _end_session()
         flash(str(messages.SAVED_FOR_LATER))
-        return redirect(url_for("pupil.start"))
+        return url_for("pupil.start")
     switch = request.form.get("switch_language")
     if switch in LANGUAGES:
         pupil_session.set_language(switch)
     if switch in LANGUAGES or posted.revealed:
         # Same page again: in the other language, or to show a follow-up an answer here asked for.
         target = _same_page(page)
-        return redirect(f"{target}#{posted.revealed[0]}" if posted.revealed else target)
+        return f"{target}#{posted.revealed[0]}" if posted.revealed else target
     if request.args.get("return") == "check":
-        return redirect(url_for("pupil.check_answers"))
+        return url_for("pupil.check_answers")
     following = journey.next_page(pupil, values, page)
     if following is None:
-        return redirect(url_for("pupil.check_answers"))
-    return redirect(url_for("pupil.section", section_id=following.id))
+        return url_for("pupil.check_answers")
+    return url_for("pupil.section", section_id=following.id)
 
 
 def _same_page(page: Section) -> str:

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("school", __name__, url_prefix="/school")
 
-from . import results, routes, waves  # noqa: E402,F401  (views register themselves on bp)
+from . import results, routes, safeguarding, waves  # noqa: E402,F401  (views register themselves on bp)
