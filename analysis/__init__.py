@@ -14,9 +14,17 @@ returns DataFrames and checks its arguments with clear errors.
 from . import text
 from .aggregate import aggregate, wilson_interval
 from .disproportionality import at_least_once, disproportionality
-from .funnel import funnel
+from .funnel import control_limits, funnel, funnel_limits, overdispersion_fit
 from .gaps import gaps
 from .io import complete, from_frame, read_responses, write_table
+from .markers import (
+    benjamini_hochberg,
+    gap_estimates,
+    mark,
+    meaningful_difference,
+    one_row_per_split,
+    risk_ratio_estimates,
+)
 from .reliability import reliability
 from .scores import score
 from .shrink import contextualise, shrink
@@ -25,15 +33,24 @@ from .weights import design_effect, weights
 __all__ = [
     "aggregate",
     "at_least_once",
+    "benjamini_hochberg",
     "complete",
     "contextualise",
+    "control_limits",
     "design_effect",
     "disproportionality",
     "from_frame",
     "funnel",
+    "funnel_limits",
+    "gap_estimates",
     "gaps",
+    "mark",
+    "meaningful_difference",
+    "one_row_per_split",
+    "overdispersion_fit",
     "read_responses",
     "reliability",
+    "risk_ratio_estimates",
     "score",
     "shrink",
     "text",

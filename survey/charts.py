@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
-from analysis.funnel import Z95, Z998
+from analysis.funnel import funnel_limits  # the limit formulas live with the fit
 
 __all__ = [
     "DEFAULT_TEXT",
@@ -722,73 +722,6 @@ def funnel_chart(
 # ---------------------------------------------------------------------------------------------
 # Funnel limits
 # ---------------------------------------------------------------------------------------------
-
-
-def funnel_limits(
-    target: float,
-    *,
-    n_max: float,
-    sigma: float | None = None,
-    percent: bool = False,
-    overdispersion: str | None = None,
-    phi: float = 1.0,
-    tau2: float = 0.0,
-    n_min: float = 1.0,
-    steps: int = 60,
-) -> pd.DataFrame:
-    """Smooth 95% and 99.8% control-limit curves for a funnel plot, by the formulas of ``analysis.funnel``.
-
-    ``analysis.funnel`` gives each school its limits at its own ``n``; the chart needs the curves
-    between. With :math:`s = \\sigma/\\sqrt{n}` for a mean, or :math:`s = 100\\sqrt{p_0(1-p_0)/n}` with
-    :math:`p_0` = target / 100 for a percentage, the limits are :math:`\\text{target} \\pm z\\,s'` where
-    :math:`s' = s`, :math:`\\sqrt{\\max(\\phi, 1)}\\,s` (multiplicative) or :math:`\\sqrt{s^2+\\tau^2}`
-    (additive), and :math:`z` = 1.960 or 3.090. Percentages are kept within 0–100.
-
-    Returns a DataFrame with ``n`` (``steps`` values spaced evenly on a log scale from ``n_min`` to
-    ``n_max``, where the curves bend most at small ``n``), ``lower95``, ``upper95``, ``lower998`` and
-    ``upper998``.
-
-    Example: ``funnel_limits(3.4, n_max=300, sigma=0.9, overdispersion="additive", tau2=0.003)``
-    """
-    target = _number(target, "target")
-    n_max = _number(n_max, "n_max")
-    n_min = _number(n_min, "n_min")
-    if not 0 < n_min < n_max:
-        raise ValueError(f"n_min and n_max must satisfy 0 < n_min < n_max, not {n_min} and {n_max}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
-        raise ValueError(f"steps must be a whole number, 2 or more, not {steps!r}")
-    if overdispersion not in ("additive", "multiplicative", None):
-        raise ValueError(
-            f'overdispersion must be "additive", "multiplicative" or None, not {overdispersion!r}'
-        )
-    n = np.geomspace(n_min, n_max, steps)
-    if percent:
-        if not 0 < target < 100:
-            raise ValueError(f"a percentage target must lie strictly between 0 and 100, not {target}")
-        p0 = target / 100
-        se = 100 * np.sqrt(p0 * (1 - p0) / n)
-    else:
-        if sigma is None:
-            raise ValueError("sigma (the pupil-level standard deviation) is required for a mean")
-        sigma = _number(sigma, "sigma")
-        if not sigma > 0:
-            raise ValueError(f"sigma must be positive, not {sigma}")
-        se = sigma / np.sqrt(n)
-    if overdispersion == "multiplicative":
-        spread = math.sqrt(max(_number(phi, "phi"), 1.0)) * se
-    elif overdispersion == "additive":
-        tau2 = _number(tau2, "tau2")
-        if tau2 < 0:
-            raise ValueError(f"tau2 must not be negative, not {tau2}")
-        spread = np.sqrt(se**2 + tau2)
-    else:
-        spread = se
-    bounds = (0.0, 100.0) if percent else (-np.inf, np.inf)
-    frame = pd.DataFrame({"n": n})
-    for label, z in (("95", Z95), ("998", Z998)):
-        frame[f"lower{label}"] = np.clip(target - z * spread, *bounds)
-        frame[f"upper{label}"] = np.clip(target + z * spread, *bounds)
-    return frame
 
 
 def funnel_from_analysis(

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from analysis.funnel import funnel
 
@@ -27,20 +28,23 @@ def hand_example() -> pd.DataFrame:
     )
 
 
-# Worked by hand for hand_example():
-# z sorted: −2, −1, 0, 1, 3. Type-7 10th percentile: −2 + 0.4·1 = −1.6; 90th: 1 + 0.6·2 = 2.2.
-# Winsorised z: −1.6, 1, 0, 2.2, −1; Σz² = 2.56 + 1 + 0 + 4.84 + 1 = 9.4; φ = 9.4 / 5 = 1.88.
-# w = 1/s² = 1, 4, 6.25, 25, 100: Σw = 136.25, Σw² = 10681.0625.
-# τ² = (5·1.88 − 4) / (136.25 − 10681.0625/136.25) = 5.4 / 57.856880733944954.
-PHI = 1.88
-TAU2 = 5.4 / (136.25 - 10681.0625 / 136.25)
+# Worked by hand for hand_example(): z = −2, 1, 0, 3, −1.
+# The fit starts from Spiegelhalter's winsorised φ = 1.88 (10th/90th percentiles −1.6 and 2.2), whose
+# 99.8% limits keep all five schools (the largest |z_adjusted| is 3·0.2/√(0.04 + 0.093) = 1.64), so φ
+# is re-estimated from all five: Σz² = 4 + 1 + 0 + 9 + 1 = 15, divided by 5κ, where κ = 0.97915 is the
+# variance of a standard normal cut at ±3.090 (the fit leaves out schools beyond it).
+# w = 1/s² = 1, 4, 6.25, 25, 100: Σw = 136.25, Σw² = 10681.0625; τ² = (5φ − 4) / (Σw − Σw²/Σw).
+KAPPA = 1 - 2 * Z998 * stats.norm.pdf(Z998) / (2 * stats.norm.cdf(Z998) - 1)
+PHI = 15 / (5 * KAPPA)
+TAU2 = (5 * PHI - 4) / (136.25 - 10681.0625 / 136.25)
 SE = np.array([1.0, 0.5, 0.4, 0.2, 0.1])
 
 
 def test_hand_worked_additive_limits():
     result = funnel(hand_example(), "mean", target=3.0, sigma=2.0)
 
-    assert pytest.approx(0.09333376, abs=1e-8) == TAU2  # the hand arithmetic above
+    assert pytest.approx(0.979148, abs=1e-6) == KAPPA
+    assert pytest.approx(0.1956455, abs=1e-6) == TAU2  # the hand arithmetic above
     assert result["phi"].iloc[0] == pytest.approx(PHI, abs=1e-12)
     assert result["tau2"].iloc[0] == pytest.approx(TAU2, abs=1e-12)
     assert result.attrs["tau2"] == pytest.approx(TAU2, abs=1e-12)
@@ -51,9 +55,9 @@ def test_hand_worked_additive_limits():
     np.testing.assert_allclose(result["upper95"], 3 + Z95 * spread, atol=1e-12)
     np.testing.assert_allclose(result["lower998"], 3 - Z998 * spread, atol=1e-12)
     np.testing.assert_allclose(result["upper998"], 3 + Z998 * spread, atol=1e-12)
-    # the first school: 3 − 1.96·√(1 + 0.0933) = 0.95061…
-    assert result["lower95"].iloc[0] == pytest.approx(0.950611, abs=1e-6)
-    # τ² widens even the largest school's limits: 3.6 < 3 + 1.96·√(0.04 + 0.0933) = 3.716
+    # the first school: 3 − 1.96·√(1 + 0.1956) = 0.85687…
+    assert result["lower95"].iloc[0] == pytest.approx(0.856866, abs=1e-6)
+    # τ² widens even the largest school's limits: 3.6 < 3 + 1.96·√(0.04 + 0.1956) = 3.951
     assert result["flag95"].tolist() == ["within"] * 5
     assert result["flag"].tolist() == ["within"] * 5
 
@@ -64,9 +68,10 @@ def test_hand_worked_multiplicative_limits():
     spread = math.sqrt(PHI) * SE
     np.testing.assert_allclose(result["lower95"], 3 - Z95 * spread, atol=1e-12)
     np.testing.assert_allclose(result["upper998"], 3 + Z998 * spread, atol=1e-12)
-    # the fourth school: 3 + 1.96·√1.88·0.2 = 3.53747…, below its mean of 3.6
-    assert result["upper95"].iloc[3] == pytest.approx(3.537473, abs=1e-6)
-    assert result["flag95"].iloc[3] == "above"
+    # the fourth school: 3 + 1.96·√3.0639·0.2 = 3.68614…, above its mean of 3.6
+    assert result["upper95"].iloc[3] == pytest.approx(3 + Z95 * math.sqrt(PHI) * 0.2, abs=1e-12)
+    assert result["upper95"].iloc[3] == pytest.approx(3.686143, abs=1e-6)
+    assert result["flag95"].iloc[3] == "within"
     assert result["phi"].iloc[0] == pytest.approx(PHI)
     assert result["tau2"].iloc[0] == 0
     assert result["z_adjusted"].tolist() == pytest.approx((result["z"] / math.sqrt(PHI)).tolist())
@@ -141,12 +146,14 @@ def test_planted_outliers_are_flagged(overdispersion):
     assert (result.loc[result["flag"] == "above", "z"] > 0).all()
 
 
-def test_overdispersion_widens_limits_and_winsorising_limits_the_outliers_pull():
+def test_overdispersion_widens_limits_and_the_outliers_are_left_out_of_the_fit():
     plain = funnel(planted(), "mean", overdispersion=None)
     additive = funnel(planted(), "mean")
     assert (additive["upper998"] - additive["lower998"] > plain["upper998"] - plain["lower998"]).all()
     raw_phi = np.mean(plain["z"] ** 2)
     assert 1 < additive.attrs["phi"] < raw_phi
+    assert additive.loc[~additive["in_fit"], "school_urn"].tolist() == [1005, 1017]
+    assert additive.attrs["n_in_fit"] == 38
 
 
 def test_under_dispersion_leaves_multiplicative_limits_plain():
