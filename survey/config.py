@@ -62,6 +62,8 @@ def from_environment(instance_path: str) -> dict:
         "SERVICE_OWNER": os.environ.get("SERVICE_OWNER", "Your school and the national pupil voice team"),
         "PUPIL_IDLE_TIMEOUT_MINUTES": int(os.environ.get("PUPIL_IDLE_TIMEOUT_MINUTES", "20")),
         "STAFF_IDLE_TIMEOUT_MINUTES": int(os.environ.get("STAFF_IDLE_TIMEOUT_MINUTES", "30")),
+        # A staff session ends this long after sign-in, however busy (the idle limit ends it sooner).
+        "STAFF_SESSION_HOURS": float(os.environ.get("STAFF_SESSION_HOURS", "12")),
         "PASSWORD_RESET_HOURS": int(os.environ.get("PASSWORD_RESET_HOURS", "72")),
         "SIGN_IN_ATTEMPTS_PER_EMAIL": os.environ.get(
             "SIGN_IN_ATTEMPTS_PER_EMAIL", "5 per minute;20 per hour"

@@ -27,6 +27,7 @@ TABLES = {
     "release_school",
     "release_item",
     "safeguarding_concern",
+    "staff_session",
 }
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ..data import audit, users
+from ..data import audit, staff_sessions, users
 from ..extensions import db, limiter, login_manager
 from ..models import Role, User
 from ..staff import STAFF_BLUEPRINTS
@@ -23,29 +22,56 @@ HOME = {
 }
 
 
+SESSION_KEY = "staff_session"
+SIGNED_OUT = {
+    "idle": "You were signed out because you had not used the service for a while.",
+    "expired": "You were signed out because you signed in more than {hours} hours ago. Sign in again.",
+}
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     user_id, _, fingerprint = session_id.partition(":")
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
     if user is None or user.password_hash[-12:] != fingerprint:
         return None
+    # The cookie is only half of it: the server-side session must be live and this user's.
+    record = _staff_session()
+    if staff_sessions.why_not_live(record) is not None or record.user_id != user.id:
+        return None
     return user
 
 
+def _staff_session():
+    if "staff_session_record" not in g:
+        g.staff_session_record = staff_sessions.find(session.get(SESSION_KEY))
+    return g.staff_session_record
+
+
 @bp.before_app_request
-def staff_idle_timeout():
-    """Sign staff out after a quiet spell: school computers are shared, and dashboards are sensitive."""
+def staff_session_check():
+    """End staff sessions that are signed out, idle or too old, on every staff page.
+
+    School computers are shared and dashboards are sensitive: the limits are checked on the server,
+    so a copied cookie, or one kept past sign-out, is refused."""
     if request.blueprint not in STAFF_BLUEPRINTS or "_user_id" not in session:
         return None  # pupil pages never load a staff user
-    now = time.time()
-    limit = current_app.config["STAFF_IDLE_TIMEOUT_MINUTES"] * 60
-    if now - session.get("staff_seen", now) > limit:
-        logout_user()
-        session.pop("staff_seen", None)
-        flash("You were signed out because you had not used the service for a while.")
-        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
-    session["staff_seen"] = now
-    return None
+    record = _staff_session()
+    reason = staff_sessions.why_not_live(record)
+    if reason is None:
+        if staff_sessions.touch(record):
+            db.session.commit()
+        return None
+    if reason != "ended":
+        staff_sessions.end(record)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    if reason in SIGNED_OUT:
+        flash(SIGNED_OUT[reason].format(hours=f"{current_app.config['STAFF_SESSION_HOURS']:g}"))
+    if request.endpoint == "auth.sign_in":
+        return None  # the sign-in page itself, now for a signed-out visitor
+    return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -86,8 +112,8 @@ def sign_in():
         if user is not None:
             destination = _safe_next(request.args.get("next"))
             session.clear()  # a fresh session: nothing a pupil or an earlier visitor left behind
+            session[SESSION_KEY] = staff_sessions.start(user)
             login_user(user)
-            session["staff_seen"] = time.time()
             audit.record("sign_in", actor=user)
             db.session.commit()
             return redirect(destination or url_for(HOME[user.role]))
@@ -105,7 +131,8 @@ def sign_out():
         return redirect(url_for("auth.sign_in"))
     if current_user.is_authenticated:
         audit.record("sign_out", actor=current_user._get_current_object())
-        db.session.commit()
+    staff_sessions.end(_staff_session())  # a copy of the cookie no longer works anywhere
+    db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out.")

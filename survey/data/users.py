@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import Role, School, ScopeKind, User
-from . import audit
+from . import audit, staff_sessions
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MIN_PASSWORD = 12
@@ -76,6 +76,7 @@ def set_password(user: User, password: str, *, actor: User | str) -> None:
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"the password must be at least {MIN_PASSWORD} characters")
     user.password_hash = generate_password_hash(password, method=_hash_method())
+    staff_sessions.end_all(user)  # whoever had the old password is signed out everywhere
     audit.record("set_password", actor=actor, target=f"user:{user.id}")
 
 
@@ -112,6 +113,8 @@ def set_active(user: User, active: bool, *, actor: User | str) -> None:
     if user.active == active:
         return
     user.active = active
+    if not active:
+        staff_sessions.end_all(user)
     audit.record("reactivate_user" if active else "deactivate_user", actor=actor, target=f"user:{user.id}")
 
 

@@ -6,7 +6,7 @@ from .questionnaire import QuestionnaireVersion
 from .release import Release, ReleaseItem, ReleaseSchool, ReleaseStatus
 from .safeguarding import ConcernState, SafeguardingConcern
 from .school import School
-from .staff import AuditEvent, Role, ScopeKind, User, user_school
+from .staff import AuditEvent, Role, ScopeKind, StaffSession, User, user_school
 from .wave import Wave
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "School",
     "ScopeKind",
     "SenStatus",
+    "StaffSession",
     "User",
     "Wave",
     "user_school",

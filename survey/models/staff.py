@@ -84,3 +84,20 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(60))
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict | None] = mapped_column(JSON)
+
+
+class StaffSession(Base):
+    """One signed-in browser of a member of staff, kept on the server.
+
+    The cookie carries a random token; only its SHA-256 is stored. The session is live only while
+    this row says so, so signing out, the idle and absolute limits, a password reset and deactivation
+    end it on every instance at once, and a copied cookie is refused after it ends."""
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from survey.data import users
 from survey.extensions import db
-from survey.models import AuditEvent, User
+from survey.models import AuditEvent, StaffSession, User
 
 from ..pages import check_page
 from .conftest import PASSWORD, USERS, sign_in
@@ -80,17 +80,89 @@ def test_sign_in_and_out_are_audited(school_lead_client, loaded):
     assert actions[-2:] == ["sign_in", "sign_out"]
 
 
+def _age_sessions(app, email: str, *, idle=timedelta(0), age=timedelta(0)) -> None:
+    """Move the user's server-side sessions into the past, as if time had passed."""
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).filter_by(email=email))
+        for record in db.session.scalars(sa.select(StaffSession).filter_by(user_id=user.id)):
+            record.created_at -= age
+            record.last_seen_at -= idle
+        db.session.commit()
+
+
+def _copy_of(client, app):
+    """Another browser holding a copy of `client`'s session cookie."""
+    cookie = client.get_cookie("session")
+    copy = app.test_client()
+    copy.set_cookie(cookie.key, cookie.value, domain=cookie.domain or "localhost")
+    return copy
+
+
 def test_idle_staff_are_signed_out(school_lead_client, loaded):
     loaded.config["STAFF_IDLE_TIMEOUT_MINUTES"] = 30
-    with school_lead_client.session_transaction() as session:
-        session["staff_seen"] = time.time() - 31 * 60
+    _age_sessions(loaded, USERS["school_lead"][0], idle=timedelta(minutes=29))
+    assert school_lead_client.get("/school/100001/").status_code == 200
+    _age_sessions(loaded, USERS["school_lead"][0], idle=timedelta(minutes=31))
     response = school_lead_client.get("/school/100001/")
     assert response.status_code == 302 and "/staff/sign-in" in response.headers["Location"]
     page = check_page(school_lead_client.get(response.headers["Location"]))
     assert "signed out because you had not used the service" in page.get_text()
+    # Coming back within the limit does not revive it: the session has ended on the server.
+    _age_sessions(loaded, USERS["school_lead"][0], idle=-timedelta(minutes=31))
+    assert school_lead_client.get("/school/100001/").status_code == 302
 
 
-def test_deactivated_users_are_signed_out_and_cannot_sign_in(school_lead_client, loaded):
+def test_a_copied_cookie_is_refused_after_sign_out(school_lead_client, loaded):
+    copy = _copy_of(school_lead_client, loaded)
+    assert copy.get("/school/100001/").status_code == 200  # the copy worked while signed in
+    school_lead_client.post("/staff/sign-out")
+    response = copy.get("/school/100001/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/staff/sign-in")
+    page = check_page(copy.get(response.headers["Location"]))
+    assert page.find("h1").get_text(strip=True) == "Sign in"
+    assert copy.get("/review/").status_code in (302, 404)
+    assert copy.get("/staff/").headers["Location"] == "/staff/sign-in"
+
+
+def test_a_session_ends_twelve_hours_after_sign_in_however_busy(school_lead_client, loaded):
+    assert loaded.config["STAFF_SESSION_HOURS"] == 12
+    _age_sessions(loaded, USERS["school_lead"][0], age=timedelta(hours=11, minutes=59))
+    assert school_lead_client.get("/school/100001/").status_code == 200
+    _age_sessions(loaded, USERS["school_lead"][0], age=timedelta(minutes=2))
+    response = school_lead_client.get("/school/100001/")
+    assert response.status_code == 302 and "/staff/sign-in" in response.headers["Location"]
+    page = check_page(school_lead_client.get(response.headers["Location"]))
+    assert "signed in more than 12 hours ago" in page.get_text()
+    assert sign_in(school_lead_client, USERS["school_lead"][0]).status_code == 302  # a new one works
+    assert school_lead_client.get("/school/100001/").status_code == 200
+
+
+def test_signing_out_ends_only_that_browsers_session(client_as, loaded):
+    first, second = client_as("school_lead"), client_as("school_lead")
+    first.post("/staff/sign-out")
+    assert first.get("/school/100001/").status_code == 302
+    assert second.get("/school/100001/").status_code == 200
+
+
+def test_deactivated_users_are_signed_out_everywhere_and_cannot_sign_in(
+    school_lead_client, admin_client, loaded
+):
+    copy = _copy_of(school_lead_client, loaded)
+    with loaded.app_context():
+        user = db.session.scalar(sa.select(User).filter_by(email=USERS["school_lead"][0]))
+        user_id = user.id
+    admin_client.post(f"/admin/users/{user_id}/deactivate")
+    with loaded.app_context():
+        assert not db.session.get(User, user_id).active
+        # Ended on the server, not only refused because the account is inactive.
+        assert all(r.ended_at for r in db.session.scalars(sa.select(StaffSession).filter_by(user_id=user_id)))
+        db.session.get(User, user_id).active = True  # even reactivated, the old sessions stay dead
+        db.session.commit()
+    assert school_lead_client.get("/school/100001/").status_code == 302
+    assert copy.get("/school/100001/").status_code == 302
+
+
+def test_deactivated_users_cannot_sign_in(school_lead_client, loaded):
     with loaded.app_context():
         user = db.session.scalar(sa.select(User).filter_by(email=USERS["school_lead"][0]))
         user.active = False
@@ -120,6 +192,9 @@ def test_a_reset_link_sets_a_new_password_once_and_signs_out_old_sessions(
 
     assert anonymous.get(f"/staff/reset-password/{token}").status_code == 404  # used once
     assert school_lead_client.get("/school/100001/").status_code == 302  # the old session has ended
+    with loaded.app_context():  # ended on the server, on every device
+        assert db.session.scalars(sa.select(StaffSession.ended_at)).all()
+        assert all(db.session.scalars(sa.select(StaffSession.ended_at)))
     assert sign_in(client_as(None), USERS["school_lead"][0], PASSWORD).status_code == 200
     assert sign_in(client_as(None), USERS["school_lead"][0], new).status_code == 302
 
