@@ -25,6 +25,7 @@ from .markers import (
     one_row_per_split,
     risk_ratio_estimates,
 )
+from .ranks import band_text, rank_band
 from .reliability import reliability
 from .scores import score
 from .shrink import contextualise, shrink
@@ -33,6 +34,7 @@ from .weights import design_effect, weights
 __all__ = [
     "aggregate",
     "at_least_once",
+    "band_text",
     "benjamini_hochberg",
     "complete",
     "contextualise",
@@ -48,6 +50,7 @@ __all__ = [
     "meaningful_difference",
     "one_row_per_split",
     "overdispersion_fit",
+    "rank_band",
     "read_responses",
     "reliability",
     "risk_ratio_estimates",
