@@ -260,9 +260,17 @@ def demo(codes_out) -> None:
 @click.command("export-responses")
 @click.option(
     "--out",
-    type=click.File("w", encoding="utf-8", lazy=True),
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
     required=True,
-    help="CSV to write (- for the screen)",
+    help="file to write (- for the screen, CSV only)",
+)
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["csv", "parquet"]),
+    default="csv",
+    show_default=True,
+    help="CSV as in docs/data-format.md, or Parquet with the same columns (typed)",
 )
 @click.option(
     "--text-out",
@@ -274,19 +282,24 @@ def demo(codes_out) -> None:
 )
 @click.option("--questionnaire", "questionnaire_id", help="only waves of this questionnaire")
 @with_appcontext
-def export_responses(out, text_out, wave_ids, questionnaire_id) -> None:
-    """Write every response as one CSV row (see docs/data-format.md)."""
+def export_responses(out, file_format, text_out, wave_ids, questionnaire_id) -> None:
+    """Write every response as one row (see docs/data-format.md)."""
     from .data.export import export_responses as run
 
-    count = _commit_or_fail(
-        lambda: run(
-            out,
-            text_out=text_out,
-            wave_ids=list(wave_ids) or None,
-            questionnaire_id=questionnaire_id,
-            actor=ACTOR,
+    if file_format == "parquet" and out == "-":
+        raise click.BadParameter("Parquet is a binary file: give a file name, not -", param_hint="--out")
+    mode, encoding = ("wb", None) if file_format == "parquet" else ("w", "utf-8")
+    with click.open_file(out, mode, encoding=encoding, lazy=True) as stream:
+        count = _commit_or_fail(
+            lambda: run(
+                stream,
+                text_out=text_out,
+                wave_ids=list(wave_ids) or None,
+                questionnaire_id=questionnaire_id,
+                actor=ACTOR,
+                format=file_format,
+            )
         )
-    )
     click.echo(f"{count} responses exported", err=True)
     sys.stderr.flush()
 

@@ -317,7 +317,7 @@ def test_command_line_exports_and_purges_are_audited(runner, loaded, ids, tmp_pa
     assert result.exit_code == 0, result.output
     (export,) = events("export_responses")
     assert (export.actor, export.user_id) == ("cli", None)
-    assert export.detail == {"rows": 22, "waves": [ids["wave"]], "free_text": True}
+    assert export.detail == {"rows": 22, "waves": [ids["wave"]], "free_text": True, "format": "csv"}
 
     dry = runner.invoke(args=["purge", "--older-than", "3y", "--dry-run"])
     assert dry.exit_code == 0 and events("purge") == []  # a dry run changes nothing, the log included
