@@ -30,6 +30,7 @@ def register(app: Flask) -> None:
         issue_codes,
         create_user,
         demo,
+        synthetic,
         export_responses,
         purge,
     ):
@@ -255,6 +256,34 @@ def demo(codes_out) -> None:
         writer = csv.writer(codes_out)
         writer.writerow(["school_urn", "questionnaire", "code"])
         writer.writerows(issued)
+
+
+@click.command("synthetic")
+@click.option(
+    "--responses",
+    type=click.IntRange(1, 20_000_000),
+    required=True,
+    help="how many complete responses to add (in about N/300 new schools)",
+)
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="the same seed gives the same data")
+@with_appcontext
+def synthetic(responses, seed) -> None:
+    """Add synthetic national data for benchmarks: new schools in 150 local authorities, on rosters.
+
+    Nothing is added to any existing school (the demo logins' school included).
+    """
+    from time import perf_counter
+
+    from .data.synthetic import generate
+
+    started = perf_counter()
+    counts = _commit_or_fail(lambda: generate(responses, seed=seed, actor=ACTOR))
+    took = perf_counter() - started
+    click.echo(
+        f"Added {counts.responses} complete responses ({counts.answers} answers) in {counts.schools} new "
+        f"schools, {counts.roster} pupils on rosters, in {took:.1f} s "
+        f"({counts.responses / took:,.0f} responses/s)."
+    )
 
 
 @click.command("export-responses")

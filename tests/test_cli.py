@@ -364,6 +364,7 @@ def test_create_user_hashes_the_password_and_checks_scope(schools, runner):
         "issue-codes",
         "create-user",
         "demo",
+        "synthetic",
         "export-responses",
     ],
 )
