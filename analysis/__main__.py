@@ -13,6 +13,11 @@ Parquet, by the extension of ``--out``; ``--out -`` writes CSV to standard outpu
     python -m analysis funnel ... --measure belonging [--statistic pct_positive] [--target 3.5]
     python -m analysis disproportionality ... --outcome belonging_positive --group sen [--by school_urn]
 
+``audit`` instead reads a table of published count cells and checks it with the linear-programming
+attacker of `analysis.disclosure` (no questionnaire; exit status 1 when it finds anything)::
+
+    python -m analysis audit --in cells.csv --dims la,school,fsm [--hierarchy school:la] [--out -]
+
 Every error is one line, ``error: …``, on standard error, with exit status 2.
 """
 
@@ -201,6 +206,34 @@ def _disproportionality(args: argparse.Namespace, questionnaire) -> pd.DataFrame
     return disproportionality(scored, args.outcome, args.group, by=by, reference=reference)
 
 
+def _audit(args: argparse.Namespace, questionnaire: object = None) -> pd.DataFrame:
+    from ._cells_io import name_lines, read_cells
+    from ._checks import require_min_n
+    from .disclosure import audit
+
+    dims = _columns(args.dims)
+    if not dims:
+        raise ValueError("--dims must name the dimension columns, e.g. --dims la,school,fsm")
+    hierarchy: dict[str, list[str]] = {}
+    for pair in _columns(args.hierarchy):
+        child, _, parent = pair.partition(":")
+        if not child or not parent:
+            raise ValueError(f"--hierarchy {pair!r}: write CHILD:PARENT, e.g. school:la")
+        hierarchy.setdefault(child.strip(), []).append(parent.strip())
+    require_min_n(args.min_n)
+    cells = read_cells(args.input, dims, args.hidden)
+    try:
+        findings = audit(
+            cells, dims, hidden=args.hidden, hierarchy=hierarchy, min_n=args.min_n,
+            interval=args.interval, events=args.events,
+        )  # fmt: skip
+    except ValueError as error:
+        raise ValueError(name_lines(str(error), args.input)) from None
+    args.findings = len(findings)
+    args.checked = findings.attrs.get("checked", 0)
+    return findings
+
+
 Command = Callable[[argparse.Namespace, object], pd.DataFrame]
 _COMMANDS: dict[str, tuple[Command, str]] = {
     "score": (_score, "score every scale for every response (pupil-level output)"),
@@ -209,6 +242,7 @@ _COMMANDS: dict[str, tuple[Command, str]] = {
     "reliability": (_reliability, "Cronbach's alpha and McDonald's omega of a scale"),
     "funnel": (_funnel, "funnel-plot limits and flags for each school's mean of a scale"),
     "disproportionality": (_disproportionality, "risk ratios of an outcome for each level of a group"),
+    "audit": (_audit, "attack a table of published counts: every small count shown or pinned down"),
 }
 
 
@@ -227,6 +261,9 @@ def _parser() -> _Parser:
     for name, (run, summary) in _COMMANDS.items():
         sub = commands.add_parser(name, help=summary, description=summary)
         sub.set_defaults(run=run)
+        if name == "audit":
+            _audit_arguments(sub)
+            continue
         common = sub.add_argument_group("input and output")
         common.add_argument("--questionnaire", required=True, metavar="ID", help="e.g. national-secondary")
         common.add_argument(
@@ -283,6 +320,22 @@ def _parser() -> _Parser:
     return parser
 
 
+def _audit_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--in", dest="input", required=True, metavar="FILE", help="cells .csv or .parquet")
+    sub.add_argument("--dims", required=True, metavar="COLS", help="dimension columns, e.g. la,school,fsm")
+    sub.add_argument("--hierarchy", metavar="PAIRS", help="nesting as CHILD:PARENT pairs, e.g. school:la")
+    sub.add_argument(
+        "--hidden", default="hidden", metavar="COL", help="the hidden flag column (default hidden)"
+    )
+    sub.add_argument("--events", metavar="COL", help="the dimension whose levels are event counts")
+    sub.add_argument("--min-n", type=int, default=10, metavar="N", help="smallest count shown (≥ 10)")
+    sub.add_argument("--interval", type=int, default=10, metavar="N", help="protection interval (default 10)")
+    sub.add_argument(
+        "--out", default="-", metavar="FILE", help="findings .csv or .parquet (default - : stdout)"
+    )
+    sub.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
+
+
 def _one_line(error: BaseException) -> str:
     if isinstance(error, KeyError) and error.args:
         text = str(error.args[0])
@@ -329,9 +382,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .io import _kind
 
             _kind(Path(args.out))  # an unknown output type fails before the work, not after
-        questionnaire = _load(args)
+        questionnaire = _load(args) if args.command != "audit" else None
         table = args.run(args, questionnaire)
         message = _write(table, args.out)
+        if args.command == "audit":
+            print(f"audit: {args.checked:,} hidden small counts checked, {args.findings:,} findings",
+                  file=sys.stderr)  # fmt: skip
+            if message:
+                print(message)
+            return 1 if args.findings else 0
     except SystemExit as exit:  # --help
         return exit.code if isinstance(exit.code, int) else 0
     except BrokenPipeError:  # `--out - | head`: the reader has all it wanted
