@@ -35,6 +35,10 @@ def register(app: Flask) -> None:
         purge,
     ):
         app.cli.add_command(command)
+    from .results.cli import COMMANDS
+
+    for command in COMMANDS:
+        app.cli.add_command(command)
 
 
 def _school(urn: int):
@@ -245,6 +249,15 @@ def demo(codes_out) -> None:
             f"Demo data loaded: {counts['schools']} schools, {counts['roster']} pupils on rosters, "
             f"{counts['responses']} complete responses ({counts['answers']} answers)."
         )
+    from .results.publish import PublishError, publish
+    from .results.released import published
+
+    if published() is None:  # the dashboards work at once; later releases come from the worker
+        try:
+            release = publish("demo")
+        except PublishError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"Results release {release.id} published from {release.responses:,} complete responses.")
     issued = _commit_or_fail(demo_data.fresh_codes)
     click.echo("\nPupil codes to try (each works once; run `make demo` again for new ones):")
     for urn, questionnaire, code in issued:

@@ -107,4 +107,10 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
         "SMTP_STARTTLS": flag("SMTP_STARTTLS"),
         "SMTP_TIMEOUT": number("SMTP_TIMEOUT", 10),
+        # Results releases (survey/results): the worker's queue, when releases are published (cron,
+        # UTC; nightly by default, and whenever a wave closes), and how many new complete responses
+        # a school needs before its figures change (never fewer than 10).
+        "RESULTS_REDIS_URL": os.environ.get("RESULTS_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "RESULTS_RELEASE_SCHEDULE": os.environ.get("RESULTS_RELEASE_SCHEDULE", "0 2 * * *"),
+        "RELEASE_MIN_NEW": max(10, int(os.environ.get("RELEASE_MIN_NEW", "10"))),
     }

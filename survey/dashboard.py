@@ -94,16 +94,36 @@ def school_results(
     return out
 
 
-def scales_table(questionnaire: Questionnaire, wave_rows: pd.DataFrame, school: School) -> Table:
-    own = wave_rows[wave_rows["school_urn"] == school.urn]
-    local = wave_rows[wave_rows["la_code"] == school.la_code]
+@dataclass(frozen=True)
+class Benchmarks:
+    """Every school's shown score, the national and each local authority's average, per scale, for
+    one wave: worked out once per release, not once per school."""
+
+    schools: dict[str, pd.DataFrame]  # scale → analysis.aggregate by school (every school of the wave)
+    national: dict[str, float]
+    local: dict[str, dict[str, float]]  # scale → la_code → average
+
+
+def benchmarks(questionnaire: Questionnaire, wave_rows: pd.DataFrame) -> Benchmarks:
+    schools, national, local = {}, {}, {}
+    for scale in questionnaire.scales:
+        schools[scale.id] = analysis.aggregate(wave_rows, "school_urn", scale.id).set_index("school_urn")
+        national[scale.id] = _overall(wave_rows, scale.id)
+        local[scale.id] = {
+            str(code): _overall(rows, scale.id) for code, rows in wave_rows.groupby("la_code", observed=True)
+        }
+    return Benchmarks(schools, national, local)
+
+
+def scales_table(
+    questionnaire: Questionnaire, wave_rows: pd.DataFrame, school: School, found: Benchmarks | None = None
+) -> Table:
+    found = found or benchmarks(questionnaire, wave_rows)
     rows = []
     for scale in questionnaire.scales:
-        mine = analysis.aggregate(own, "school_urn", scale.id).iloc[0]
-        nation = _overall(wave_rows, scale.id)
-        area = _overall(local, scale.id)
-        schools = analysis.aggregate(wave_rows, "school_urn", scale.id)
-        shown = schools[~schools["suppressed"]]
+        every = found.schools[scale.id]
+        mine = every.loc[school.urn]
+        shown = every[~every["suppressed"]]
         hidden = Table.hidden(mine["suppressed_reason"])
         rows.append(
             {
@@ -114,8 +134,8 @@ def scales_table(questionnaire: Questionnaire, wave_rows: pd.DataFrame, school: 
                 "ci_low": mine["ci_low"],
                 "ci_high": mine["ci_high"],
                 "pct_positive": mine["pct_positive"],
-                "national": nation,
-                "local": area,
+                "national": found.national[scale.id],
+                "local": found.local[scale.id].get(str(school.la_code), math.nan),
                 "percentile": None if hidden else percentile(_nan(mine["mean"]), shown["mean"]),
                 "_suppressed": hidden,
             }
@@ -146,8 +166,17 @@ def _overall(rows: pd.DataFrame, measure: str) -> float:
     return float(values.mean()) if len(values) >= MIN_N else math.nan
 
 
-def gaps_table(questionnaire: Questionnaire, own: pd.DataFrame, scale_id: str, group: str) -> Table:
-    found = analysis.gaps(own, group, scale_id, by="school_urn")
+def gaps_table(
+    questionnaire: Questionnaire,
+    own: pd.DataFrame,
+    scale_id: str,
+    group: str,
+    found: pd.DataFrame | None = None,
+) -> Table:
+    """`found`: the school's rows of ``analysis.gaps(..., by="school_urn")`` when worked out for
+    every school at once (the same figures: each school's gaps use its own pupils only)."""
+    if found is None:
+        found = analysis.gaps(own, group, scale_id, by="school_urn")
     rows = []
     for _, r in found.iterrows():
         hidden = Table.hidden(r["suppressed_reason"])
@@ -212,10 +241,17 @@ def lost_learning_table(questionnaire: Questionnaire, own: pd.DataFrame) -> Tabl
     )
 
 
-def lost_learning_by_group_table(questionnaire: Questionnaire, own: pd.DataFrame, group: str) -> Table:
+def lost_learning_by_group_table(
+    questionnaire: Questionnaire, own: pd.DataFrame, group: str, found: dict[str, pd.DataFrame] | None = None
+) -> Table:
+    """`found`: question id → the school's rows of ``analysis.disproportionality(..., by="school_urn")``
+    when worked out for every school at once (each school's figures use its own pupils only)."""
     rows = []
     for question in lost_learning_questions(questionnaire):
-        table = analysis.disproportionality(own, question.id, group, questionnaire=questionnaire)
+        if found is not None:
+            table = found[question.id]
+        else:
+            table = analysis.disproportionality(own, question.id, group, questionnaire=questionnaire)
         short = question.text.get_for("en").removeprefix("Since September, ")
         for _, r in table.iterrows():
             hidden = Table.hidden(r["suppressed_reason"])

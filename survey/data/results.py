@@ -68,6 +68,12 @@ def _waves_of(questionnaire_id: str):
     return select(Wave.id).where(Wave.questionnaire_id == questionnaire_id)
 
 
+def _chosen(released: bool):
+    """Complete responses; with `released`, only those a release has taken in (`Response.released_in`)."""
+    condition = Response.status == ResponseStatus.COMPLETE
+    return condition & Response.released_in.is_not(None) if released else condition
+
+
 def _version(questionnaire_id: str) -> tuple:
     """Changes whenever a finished response of the questionnaire is added, changed or deleted.
 
@@ -101,13 +107,13 @@ def questionnaire_ids() -> list[str]:
     return list(db.session.scalars(select(Wave.questionnaire_id).distinct().order_by(Wave.questionnaire_id)))
 
 
-def _load(questionnaire_id: str) -> Results:
+def _load(questionnaire_id: str, *, released: bool = False) -> Results:
     version = loaded.latest(questionnaire_id)
     if version is None:
         raise LookupError(f"questionnaire {questionnaire_id!r} is not loaded")
     questionnaire = loaded.definition(questionnaire_id, version.version)
-    pupils = _pupils(questionnaire_id)
-    answers = _answers(questionnaire_id, questionnaire)
+    pupils = _pupils(questionnaire_id, released)
+    answers = _answers(questionnaire_id, questionnaire, released)
     frame = pupils.join(answers, on="response_id") if len(answers.columns) else pupils
     for question in questionnaire.questions:
         if question.type != "text" and question.id not in frame.columns:
@@ -130,7 +136,7 @@ def _load(questionnaire_id: str) -> Results:
     return Results(questionnaire=questionnaire, scored=scored, waves=waves)
 
 
-def _pupils(questionnaire_id: str) -> pd.DataFrame:
+def _pupils(questionnaire_id: str, released: bool = False) -> pd.DataFrame:
     rows = db.session.execute(
         select(
             Response.id.label("response_id"),
@@ -155,7 +161,7 @@ def _pupils(questionnaire_id: str) -> pd.DataFrame:
         .join(School, School.id == Response.school_id)
         .join(PupilCode, PupilCode.id == Response.pupil_code_id)
         .outerjoin(RosterEntry, RosterEntry.id == PupilCode.roster_entry_id)
-        .where(Response.wave_id.in_(_waves_of(questionnaire_id)), Response.status == ResponseStatus.COMPLETE)
+        .where(Response.wave_id.in_(_waves_of(questionnaire_id)), _chosen(released))
         .order_by(Response.id)
     ).all()
     frame = pd.DataFrame(rows, columns=list(rows[0]._fields) if rows else _PUPIL_FIELDS)
@@ -174,14 +180,14 @@ _PUPIL_FIELDS = [
 ]  # fmt: skip
 
 
-def _answers(questionnaire_id: str, questionnaire: Questionnaire) -> pd.DataFrame:
+def _answers(questionnaire_id: str, questionnaire: Questionnaire, released: bool = False) -> pd.DataFrame:
     """One column per question, one row per response (indexed by response id); text left out."""
     rows = db.session.execute(
         select(Answer.response_id, Answer.question_id, Answer.value, Answer.choices)
         .join(Response, Response.id == Answer.response_id)
         .where(
             Response.wave_id.in_(_waves_of(questionnaire_id)),
-            Response.status == ResponseStatus.COMPLETE,
+            _chosen(released),
             Answer.text.is_(None),
             Answer.prefer_not_to_say.is_(False),
         )

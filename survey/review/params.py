@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 import pandas as pd
 from flask import abort, request
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..access import scope_condition
 from ..dashboard import GROUP_LABELS, level_label, lost_learning_questions
-from ..data.results import GROUPS, Results, results
+from ..data.results import GROUPS
 from ..extensions import db
-from ..models import Response, ResponseStatus, School, Wave
+from ..models import School
+from ..results.released import Released, questionnaires_of, release_for_request, released
 
 ADJUSTMENTS = {"raw": "Raw scores", "contextualised": "Contextualised scores"}
 # The pupil characteristics a contextualised score allows for (intake composition).
@@ -36,27 +37,12 @@ def arg(name: str) -> str:
 
 
 def questionnaires_in_scope() -> list[str]:
-    """Questionnaires with complete responses from schools in scope, the most answered first."""
-    rows = db.session.execute(
-        select(Wave.questionnaire_id, func.count(Response.id))
-        .join(Response, Response.wave_id == Wave.id)
-        .join(School, School.id == Response.school_id)
-        .where(scope_condition(current_user), Response.status == ResponseStatus.COMPLETE)
-        .group_by(Wave.questionnaire_id)
-        .order_by(func.count(Response.id).desc(), Wave.questionnaire_id)
-    ).all()
-    return [questionnaire_id for questionnaire_id, _ in rows]
+    """Questionnaires the page's release has figures for from schools in scope, most answered first."""
+    return questionnaires_of(release_for_request(), scope_condition(current_user))
 
 
 def questionnaires_of_school(school: School) -> list[str]:
-    rows = db.session.execute(
-        select(Wave.questionnaire_id, func.count(Response.id))
-        .join(Response, Response.wave_id == Wave.id)
-        .where(Response.school_id == school.id, Response.status == ResponseStatus.COMPLETE)
-        .group_by(Wave.questionnaire_id)
-        .order_by(func.count(Response.id).desc(), Wave.questionnaire_id)
-    ).all()
-    return [questionnaire_id for questionnaire_id, _ in rows]
+    return questionnaires_of(release_for_request(), School.id == school.id)
 
 
 @dataclass
@@ -65,7 +51,7 @@ class Filters:
 
     questionnaire_ids: list[str]
     questionnaire_id: str | None = None
-    results: Results | None = None
+    results: Released | None = None
     wave_id: int | None = None
     waves: list[tuple[int, str]] = field(default_factory=list)
     values: dict = field(default_factory=dict)
@@ -85,6 +71,8 @@ class Filters:
     def query(self, **extra) -> dict:
         """The page's choices as URL parameters (for downloads and links)."""
         found = {"questionnaire": self.questionnaire_id, "wave": self.wave_id, **self.values, **extra}
+        if request.args.get("release"):  # an earlier release: its downloads and links stay on it
+            found["release"] = self.results.release.id if self.results else None
         return {k: v for k, v in found.items() if v not in (None, "")}
 
     def __getitem__(self, name: str):
@@ -102,9 +90,9 @@ def choose_questionnaire(available: list[str]) -> Filters:
             abort(404)
         return filters
     filters.questionnaire_id = chosen or available[0]
-    try:
-        filters.results = results(filters.questionnaire_id)
-    except LookupError:
+    release = release_for_request()
+    filters.results = released(release, filters.questionnaire_id) if release else None
+    if filters.results is None:
         abort(404)
     filters.waves = [
         (int(w), str(name)) for w, name in filters.results.waves[["wave_id", "name"]].itertuples(False)
@@ -153,7 +141,11 @@ def short_question(text: str) -> str:
 
 def gap_options(filters: Filters) -> list[tuple[str, str]]:
     """ "group:level" choices for a gap measure: every level of every group in the chosen wave."""
-    rows = filters.results.for_wave(filters.wave_id)
+    return [tuple(option) for option in filters.results.item("levels", str(filters.wave_id)) or []]
+
+
+def level_options(rows: pd.DataFrame) -> list[tuple[str, str]]:
+    """Every level of every group among `rows` (one wave's pupils), as gap choices (release pipeline)."""
     options = []
     for group, label in GROUPS:
         levels = sorted({str(v) for v in rows[group].dropna().unique()}, key=_level_key)

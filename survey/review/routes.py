@@ -15,12 +15,13 @@ from ..access import role_required, school_or_404, schools_in_scope
 from ..data import audit
 from ..extensions import db
 from ..models import Role, School, ScopeKind
+from ..results.released import about
 from ..tables import FORMATS, download
 from ..text_input import clean
 from . import bp
 from . import params as p
 from .school import school_page
-from .tables import Page, areas_page, compare_page, disproportionality_page
+from .tables import Disproportion, Page, areas_page, compare_page, disproportionality_page
 
 MAX_FOUND = 50
 MAX_URN = 2**31 - 1
@@ -45,8 +46,13 @@ def index():
 # -- shared --------------------------------------------------------------------------------------
 
 
+def _release_id(filters: p.Filters) -> int | None:
+    return filters.results.release.id if filters.results else None
+
+
 def _viewed(target: str, filters: p.Filters, endpoint: str) -> None:
-    audit.record("view_results", actor=current_user, target=target, page=endpoint, **filters.query())
+    audit.record("view_results", actor=current_user, target=target, page=endpoint,
+                 **{**filters.query(), "release": _release_id(filters)})  # fmt: skip
     db.session.commit()
 
 
@@ -59,7 +65,7 @@ def _export(page: Page, filters: p.Filters, target: str, table_id: str, file_for
         target=target,
         table=table_id,
         format=file_format,
-        **filters.query(),
+        **{**filters.query(), "release": _release_id(filters)},
     )
     db.session.commit()
     return download(page.tables, table_id, file_format, stem)
@@ -76,8 +82,8 @@ def _downloads(endpoint: str, filters: p.Filters, **keys):
     return for_table
 
 
-def _wave(filters: p.Filters, urn: int | None = None) -> None:
-    p.choose_wave(filters, filters.results.latest_wave(urn))
+def _wave(filters: p.Filters, school_id: int | None = None) -> None:
+    p.choose_wave(filters, filters.results.latest_wave(school_id))
     if filters.wave_id is None:
         abort(404)
 
@@ -92,12 +98,15 @@ def _school(urn: int) -> tuple[School, p.Filters, Page | None]:
     filters = p.choose_questionnaire(p.questionnaires_of_school(school))
     if filters.results is None:
         return school, filters, None
-    _wave(filters, school.urn)
+    _wave(filters, school.id)
     scales = p.scale_options(filters)
     filters.values["scale"] = p.choose("scale", dict(scales), scales[0][0])
     filters.values["group"] = p.choose("group", dict(p.group_options()), "fsm")
     page = school_page(
         filters.results, school, filters.wave_id, scale_id=filters["scale"], group=filters["group"]
+    )
+    page.facts["release"] = about(
+        filters.results.release, filters.results.school_part(school.id, filters.wave_id)
     )
     return school, filters, page
 
@@ -151,14 +160,13 @@ def _compare() -> tuple[p.Filters, dict, Page | None]:
         if filters[name]:
             chosen = chosen[chosen[column] == filters[name]]
     gap = tuple(filters["gap"].split(":", 1)) if filters["gap"] else None
-    page = compare_page(
-        filters.results,
-        filters.wave_id,
-        chosen,
-        measure=filters["measure"],
-        gap=gap,
-        adjust=filters["adjust"],
-    )
+    adjust = "raw" if gap else filters["adjust"]
+    key = f"{filters.wave_id}:{filters['measure']}:{filters['gap'] or ''}:{adjust}"
+    national = filters.results.item("compare", key)
+    if national is None:
+        abort(404)
+    page = compare_page(filters.questionnaire, national, chosen, measure=filters["measure"], gap=gap)
+    page.facts["release"] = about(filters.results.release)
     return filters, options, page
 
 
@@ -198,9 +206,13 @@ def _areas() -> tuple[p.Filters, dict, Page | None]:
     options["measure"] = p.scale_options(filters)
     filters.values["measure"] = p.choose("measure", dict(options["measure"]), options["measure"][0][0])
     national = current_user.scope_kind is ScopeKind.NATIONAL
+    released = filters.results.item("areas", f"{filters.wave_id}:{filters['measure']}")
+    if released is None:
+        abort(404)
     page = areas_page(
-        filters.results, filters.wave_id, p.scope_frame(), measure=filters["measure"], national=national
+        filters.questionnaire, released, p.scope_frame(), measure=filters["measure"], national=national
     )
+    page.facts["release"] = about(filters.results.release)
     return filters, options, page
 
 
@@ -257,9 +269,11 @@ def _disproportionality() -> tuple[p.Filters, dict, Page | None]:
         return filters, options, None
     filters.values["outcome"] = p.choose("outcome", dict(options["outcome"]), options["outcome"][0][0])
     area, name = _scope_area()
+    stored = filters.results.item("disproportionality", f"{filters.wave_id}:{filters['group']}") or {}
+    every = {outcome: Disproportion(areas=areas) for outcome, areas in stored.items()}
     page = disproportionality_page(
-        filters.results,
-        filters.wave_id,
+        filters.questionnaire,
+        every,
         p.scope_frame(),
         outcome=filters["outcome"],
         group=filters["group"],
@@ -267,6 +281,7 @@ def _disproportionality() -> tuple[p.Filters, dict, Page | None]:
         area_name=name,
     )
     page.facts["area_name"] = name
+    page.facts["release"] = about(filters.results.release)
     return filters, options, page
 
 

@@ -5,7 +5,6 @@ and how well its respondents represent its roster, and its roster its local auth
 from __future__ import annotations
 
 import math
-import threading
 
 import numpy as np
 import pandas as pd
@@ -14,10 +13,11 @@ from sqlalchemy import select
 import analysis
 
 from .. import charts
-from ..dashboard import GROUP_LABELS, SchoolResults, level_label, scale_title, school_results
+from ..dashboard import GROUP_LABELS, SchoolResults, level_label, scale_title
 from ..data.results import Results
 from ..extensions import db
 from ..models import RosterEntry, School
+from ..results.released import Released, school_results
 from ..tables import SUPPRESSED, Column, Table
 from .tables import CellTable, Page, _finite
 
@@ -32,35 +32,14 @@ ROSTER_COLUMNS = {
 }
 
 
-_CACHE: dict[tuple, tuple[Results, list[Table], int]] = {}
-_CACHE_SIZE = 128
-_lock = threading.Lock()
-
-
-def dashboard_tables(results: Results, school: School, wave_id: int, scale_id: str, group: str):
-    """The school dashboard's tables and respondents (`survey.dashboard.school_results`), kept in
-    memory while the results are unchanged: a page and its downloads build them once."""
-    key = (id(results), school.urn, wave_id, scale_id, group)
-    found = _CACHE.get(key)
-    if found is not None and found[0] is results:
-        return found[1], found[2]
-    built = school_results(results, school, wave_id, scale_id=scale_id, group=group)
-    with _lock:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = (results, built.tables, built.n)
-    return built.tables, built.n
-
-
-def school_page(results: Results, school: School, wave_id: int, *, scale_id: str, group: str) -> Page:
-    tables, n = dashboard_tables(results, school, wave_id, scale_id, group)
-    found = SchoolResults(school, results, wave_id, n, scale_id, group, tables=list(tables))
-    page = Page(tables=list(tables))
-    page.facts["n"] = n
-    if tables:
+def school_page(released: Released, school: School, wave_id: int, *, scale_id: str, group: str) -> Page:
+    """The school's dashboard as its release published it, with how representative it is."""
+    found, part = school_results(released, school, wave_id, scale_id=scale_id, group=group)
+    page = Page(tables=list(found.tables))
+    page.facts["n"] = found.n
+    if found.tables:
         _dashboard_charts(found, page)
-    respondents, roster_vs_la = representativeness(results, school, wave_id, group)
-    page.tables += [respondents, roster_vs_la]
+    page.tables += list(part.get("representativeness", {}).get(group, []))
     return page
 
 

@@ -17,7 +17,6 @@ Disclosure control, beyond what `analysis` does within each table:
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +34,7 @@ from .disclosure import Relation, protect
 from .params import COVARIATES, short_question
 
 MIN_N = 10
+_UNSET = object()  # an argument not given (None means "no model could be fitted")
 POSITION = {
     "above": "Above the 99.8% limits",
     "below": "Below the 99.8% limits",
@@ -102,49 +102,74 @@ def shown_rows(wave_rows: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
 # -------------------------------------------------------------------------------------------------
 
 
-def compare_page(
+def compare_national(
     results: Results,
     wave_id: int,
-    schools: pd.DataFrame,
     *,
     measure: str,
     gap: tuple[str, str] | None,
     adjust: str,
-) -> Page:
-    """Schools in `schools` (in scope, filtered) on one scale, or one group's gap, against the rest.
+    gaps: pd.DataFrame | None = None,
+    context=_UNSET,
+) -> dict:
+    """The part of the compare page that is the same for every reviewer: worked out in the release
+    pipeline for every school of the wave, so that a school's position does not depend on filters.
 
-    The funnel (target, limits and overdispersion) is fitted on every school shown nationally, so
-    that a school's position does not depend on the filters; only the rows shown change.
+    Holds only school-level rows: the funnel fit, each shown school's figures, and which are hidden.
     """
-    questionnaire = results.questionnaire
     wave_rows = results.for_wave(wave_id)
+    page = Page()
+    if gap is None:
+        fitted, hidden_counts, value_label = _compare_scale(wave_rows, measure, adjust, page, context)
+    else:
+        fitted, hidden_counts, value_label = _compare_gap(wave_rows, measure, gap, page, gaps)
+    return {
+        "fitted": fitted,
+        "hidden": {str(int(k)): str(v) for k, v in hidden_counts.items()},
+        "value_label": value_label,
+        "rows": page.facts.pop("_rows"),
+        "no_context": bool(page.facts.get("no_context")),
+        "present": sorted(int(u) for u in wave_rows["school_urn"].unique()),
+    }
+
+
+def compare_page(
+    questionnaire: Questionnaire,
+    national: dict,
+    schools: pd.DataFrame,
+    *,
+    measure: str,
+    gap: tuple[str, str] | None,
+) -> Page:
+    """Schools in `schools` (in scope, filtered) on one scale, or one group's gap, against the rest,
+    from the release's `compare_national` rows: only the rows shown change with the filters."""
     wanted = set(schools["urn"].astype(int))
-    present = wave_rows[wave_rows["school_urn"].isin(wanted)]
     names = schools.set_index("urn")
     page = Page()
+    if national.get("no_context"):
+        page.facts["no_context"] = True
     title = scale_title(questionnaire, measure)
+    fitted, value_label = national["fitted"], national["value_label"]
     if gap is None:
-        fitted, hidden_counts, value_label = _compare_scale(wave_rows, measure, adjust, page)
         x_label = "Pupils who answered"
     else:
-        fitted, hidden_counts, value_label = _compare_gap(wave_rows, measure, gap, page)
         group, level = gap
         title = f"{title}: gap for {level_label(group, level).lower()} pupils"
         x_label = "Effective number of pupils (group and the rest of the school together)"
     page.facts["title"] = title
     page.facts["value_label"] = value_label
-    counts = present.groupby("school_urn").size()
-    hidden = hidden_counts[hidden_counts.index.isin(counts.index)]
-    page.facts["small"] = int((hidden == "primary").sum())
-    page.facts["protected"] = int((hidden == "complementary").sum())
-    page.facts["schools"] = len(counts)
+    present = [u for u in national["present"] if u in wanted]
+    hidden = [national["hidden"][str(u)] for u in present if str(u) in national["hidden"]]
+    page.facts["small"] = hidden.count("primary")
+    page.facts["protected"] = hidden.count("complementary")
+    page.facts["schools"] = len(present)
 
-    rows = page.facts.pop("_rows")
-    rows = rows[rows["school_urn"].isin(wanted)].copy()
+    rows = national["rows"]
+    rows = rows[rows["school_urn"].astype(int).isin(wanted)].copy()
     rows["school_name"] = rows["school_urn"].map(names["name"])
     rows["la_name"] = rows["school_urn"].map(names["la_name"])
     rows = rows.sort_values(["school_name", "school_urn"])
-    plotted = fitted[fitted["school_urn"].isin(wanted)] if fitted is not None else None
+    plotted = fitted[fitted["school_urn"].astype(int).isin(wanted)] if fitted is not None else None
     page.tables.append(_compare_table(rows, gap, title, value_label))
     outliers = _outliers_table(rows, title, value_label)
     page.facts["outliers"] = len(outliers.rows)
@@ -182,14 +207,21 @@ def compare_page(
     return page
 
 
-def _compare_scale(wave_rows: pd.DataFrame, measure: str, adjust: str, page: Page):
+def _context(wave_rows: pd.DataFrame, measure: str) -> pd.DataFrame | None:
+    """``analysis.contextualise`` for the compare page, or None when the model cannot be fitted."""
+    try:
+        return analysis.contextualise(wave_rows, measure, COVARIATES)
+    except ValueError:
+        return None
+
+
+def _compare_scale(wave_rows: pd.DataFrame, measure: str, adjust: str, page: Page, context=_UNSET):
     totals = school_totals(wave_rows, measure)
     shown = totals[~totals["suppressed"]].copy()
     hidden = totals.set_index("school_urn")["suppressed_reason"].dropna()
-    context = None
-    try:
-        context = analysis.contextualise(wave_rows, measure, COVARIATES)
-    except ValueError:
+    if context is _UNSET:
+        context = _context(wave_rows, measure)
+    if context is None:
         page.facts["no_context"] = True
     if context is not None:
         context = context.set_index("school_urn")
@@ -218,9 +250,12 @@ def _compare_scale(wave_rows: pd.DataFrame, measure: str, adjust: str, page: Pag
     return fitted, hidden, value_label
 
 
-def _compare_gap(wave_rows: pd.DataFrame, measure: str, gap: tuple[str, str], page: Page):
+def _compare_gap(
+    wave_rows: pd.DataFrame, measure: str, gap: tuple[str, str], page: Page, found: pd.DataFrame | None = None
+):
     group, level = gap
-    found = analysis.gaps(wave_rows, group, measure, by="school_urn")
+    if found is None:
+        found = analysis.gaps(wave_rows, group, measure, by="school_urn")
     found = found[found[group].astype(str) == level]
     hidden = found.set_index("school_urn")["suppressed_reason"].dropna()
     shown = found[~found["suppressed"]].copy()
@@ -356,42 +391,88 @@ def _outliers_table(rows: pd.DataFrame, title: str, value_label: str) -> Table:
 # -------------------------------------------------------------------------------------------------
 
 
-def areas_page(results: Results, wave_id: int, scope: pd.DataFrame, *, measure: str, national: bool) -> Page:
+def area_statistics(results: Results, wave_id: int, *, measure: str) -> dict:
+    """What the areas page needs, worked out in the release pipeline: each shown school's count,
+    mean and sum of squared deviations (from which any area's figures follow exactly), which
+    schools are hidden, and which have any pupils. School-level only."""
+    wave_rows = results.for_wave(wave_id)
+    totals = school_totals(wave_rows, measure)
+    rows = shown_rows(wave_rows, totals)
+    positive = f"{measure}_positive"
+    values = rows[["school_urn", "la_code", "trust", measure]].copy()
+    values["_positive"] = rows[positive] if positive in rows.columns else np.nan
+    values = values.dropna(subset=[measure])
+    values["la_code"] = values["la_code"].astype(str)
+    values["trust"] = values["trust"].astype(object)
+    grouped = values.groupby("school_urn", observed=True, sort=True)
+    stats = grouped[measure].agg(["count", "mean"])
+    stats["m2"] = grouped[measure].agg(lambda v: float(((v - v.mean()) ** 2).sum()))
+    stats["pos_x"] = grouped["_positive"].sum(min_count=1)
+    stats["pos_m"] = grouped["_positive"].count()
+    stats["la_code"] = grouped["la_code"].first()
+    stats["trust"] = grouped["trust"].first()
+    return {
+        "schools": stats.reset_index(),
+        "small": sorted(int(u) for u in totals.loc[totals["suppressed"], "school_urn"]),
+        "present": sorted(int(u) for u in wave_rows["school_urn"].unique()),
+    }
+
+
+def _combine(stats: pd.DataFrame) -> dict:
+    """An area's n, mean, 95% interval and % positive from its schools' figures (as
+    ``analysis.aggregate`` would give over the same pupils)."""
+    n = float(stats["count"].sum())
+    if n == 0:
+        return {"n": 0}
+    mean = float((stats["count"] * stats["mean"]).sum() / n)
+    m2 = float(stats["m2"].sum() + (stats["count"] * (stats["mean"] - mean) ** 2).sum())
+    found: dict = {"n": n, "mean": mean, "ci_low": math.nan, "ci_high": math.nan, "pct_positive": math.nan}
+    if n >= 2:
+        from scipy import stats as scipy_stats
+
+        half = scipy_stats.t.ppf(0.975, n - 1) * math.sqrt(m2 / (n - 1)) / math.sqrt(n)
+        found |= {"ci_low": mean - half, "ci_high": mean + half}
+    trials = float(stats["pos_m"].sum())
+    if trials:
+        found["pct_positive"] = 100 * float(stats["pos_x"].sum()) / trials
+    found["_suppressed"] = SUPPRESSED if n < MIN_N else False
+    return found
+
+
+def areas_page(
+    questionnaire: Questionnaire, released: dict, scope: pd.DataFrame, *, measure: str, national: bool
+) -> Page:
     """Roll-ups over the schools shown: the country, each local authority and trust in scope.
 
     Areas count the pupils of schools shown on their own (10 or more), so an area minus its schools
     never leaves a hidden school. For a reviewer of part of the country, an area is the part of it in
-    scope (marked so when the area reaches beyond it).
+    scope (marked so when the area reaches beyond it). `released` is `area_statistics`' output.
     """
-    questionnaire = results.questionnaire
-    wave_rows = results.for_wave(wave_id)
-    totals = school_totals(wave_rows, measure)
-    rows = shown_rows(wave_rows, totals)
+    stats = released["schools"]
+    stats = stats.assign(school_urn=stats["school_urn"].astype(int), la_code=stats["la_code"].astype(str))
     in_scope = set(scope["urn"].astype(int))
-    mine = rows[rows["school_urn"].isin(in_scope)]
+    mine = stats[stats["school_urn"].isin(in_scope)]
     title = scale_title(questionnaire, measure)
     records = []
 
-    def add(kind: str, name: str, area_rows: pd.DataFrame, partial: bool, scope_schools: int) -> None:
+    def add(kind: str, name: str, area: pd.DataFrame, partial: bool, scope_schools: int) -> None:
         record = {"area": name + (" (schools in your area)" if partial else ""), "kind": kind}
-        schools = int(area_rows["school_urn"].nunique())
+        schools = int(area["school_urn"].nunique())
         record["schools"] = schools
         if schools == 0:
             record["_suppressed"] = SUPPRESSED if scope_schools else False
             records.append(record)
             return
-        found = analysis.aggregate(area_rows.assign(_area=1), "_area", measure).iloc[0]
-        record |= {k: found[k] for k in ("n", "mean", "ci_low", "ci_high", "pct_positive")}
-        record["_suppressed"] = _reason(found["suppressed_reason"])
+        record |= _combine(area)
         records.append(record)
 
-    add("National", "England and Wales", rows, False, 1)
-    present = wave_rows[wave_rows["school_urn"].isin(in_scope)].groupby("school_urn").size()
+    add("National", "England and Wales", stats, False, 1)
+    present = {u for u in released["present"] if u in in_scope}
     for (code, name), group in scope.groupby(["la_code", "la_name"], sort=True):
         urns = set(group["urn"].astype(int))
-        all_of_it = set(rows.loc[rows["la_code"] == code, "school_urn"].unique())
+        all_of_it = set(stats.loc[stats["la_code"] == str(code), "school_urn"])
         partial = not national and not all_of_it <= urns
-        with_pupils = int(present.index.isin(urns).sum())
+        with_pupils = len(present & urns)
         if with_pupils:
             add(
                 "Local authority",
@@ -402,16 +483,15 @@ def areas_page(results: Results, wave_id: int, scope: pd.DataFrame, *, measure: 
             )
     for trust, group in scope.dropna(subset=["trust"]).groupby("trust", sort=True):
         urns = set(group["urn"].astype(int))
-        all_of_it = set(rows.loc[rows["trust"] == trust, "school_urn"].unique())
+        all_of_it = set(stats.loc[stats["trust"] == trust, "school_urn"])
         partial = not national and not all_of_it <= urns
-        with_pupils = int(present.index.isin(urns).sum())
+        with_pupils = len(present & urns)
         if with_pupils:
             add("Trust", str(trust), mine[mine["school_urn"].isin(urns)], partial, with_pupils)
 
     page = Page()
     page.facts["title"] = title
-    small = totals[totals["suppressed"] & totals["school_urn"].isin(in_scope)]
-    page.facts["left_out"] = len(small)
+    page.facts["left_out"] = len(set(released["small"]) & in_scope)
     table = Table(
         id="areas",
         title="Areas",
@@ -480,24 +560,10 @@ class Disproportion:
     areas: dict[str, pd.DataFrame]
 
 
-_CACHE: dict[tuple, tuple[Results, dict[str, Disproportion]]] = {}
-_CACHE_SIZE = 64
-_lock = threading.Lock()
-
-
-def cached_disproportionality(results: Results, wave_id: int, group: str) -> dict[str, Disproportion]:
-    """`protected_disproportionality`, kept in memory while the results object is the same one."""
-    key = (id(results), wave_id, group)
-    found = _CACHE.get(key)
-    if found is not None and found[0] is results:
-        return found[1]
+def disproportionality_for_release(results: Results, wave_id: int, group: str) -> dict[str, Disproportion]:
+    """`protected_disproportionality` for every lost-learning outcome of a wave (release pipeline)."""
     outcomes = [q.id for q in lost_learning_questions(results.questionnaire)]
-    value = protected_disproportionality(results.for_wave(wave_id), outcomes, group, results.questionnaire)
-    with _lock:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = (results, value)
-    return value
+    return protected_disproportionality(results.for_wave(wave_id), outcomes, group, results.questionnaire)
 
 
 def _keys(family: str, k1: str, k2: str) -> tuple:
@@ -728,8 +794,8 @@ def _area_rows(table: pd.DataFrame, keys: list, group: str) -> list[dict]:
 
 
 def disproportionality_page(
-    results: Results,
-    wave_id: int,
+    questionnaire: Questionnaire,
+    every: dict[str, Disproportion],
     scope: pd.DataFrame,
     *,
     outcome: str,
@@ -742,7 +808,6 @@ def disproportionality_page(
     `scope_area` is the reviewer's whole area: ``("national", ())``, ``("la", (code,))`` or
     ``("trust", (name,))``; the local authority table shows each local authority's part of it.
     """
-    questionnaire = results.questionnaire
     group_label = GROUP_LABELS[group]
     page = Page()
     questions = lost_learning_questions(questionnaire)
@@ -751,7 +816,6 @@ def disproportionality_page(
     family, key = scope_area
     key_columns = dict(AREA_FAMILIES)[family]
     chosen = None
-    every = cached_disproportionality(results, wave_id, group)
     for question in questions:
         found = every.get(question.id)
         if found is None:  # no pupil in the reviewer's wave answered it

@@ -1,0 +1,200 @@
+"""The release pipeline's arithmetic: every table and school-level frame staff pages can show,
+worked out once from a snapshot of complete responses. Runs in the worker, never in a web request.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+
+import analysis
+
+from .. import dashboard
+from ..data.results import GROUPS, Results
+from ..extensions import db
+from ..models import Answer, Response, ResponseStatus, School, Wave
+from ..review import school as review_school
+from ..review import tables as review_tables
+from ..review.params import level_options
+
+MIN_N = dashboard.MIN_N
+GROUP_IDS = [g for g, _ in GROUPS]
+ADJUSTMENTS = ("raw", "contextualised")
+
+Items = Iterator[tuple[tuple[str, str], Any]]
+
+
+def questionnaire_items(results: Results) -> Items:
+    """Everything published about one questionnaire's responses in the snapshot."""
+    questionnaire = results.questionnaire
+    q = questionnaire.id
+    schools = {s.urn: s for s in db.session.scalars(select(School))}
+    waves = results.waves[results.waves["wave_id"].isin(results.scored["wave_id"].unique())]
+    yield (
+        ("questionnaire", q),
+        {
+            "version": questionnaire.version,
+            "waves": [[int(w), str(name)] for w, name in waves[["wave_id", "name"]].itertuples(index=False)],
+        },
+    )
+    for wave_id in waves["wave_id"].astype(int):
+        yield from _wave_items(results, wave_id, schools)
+    for urn in results.scored["school_urn"].unique():
+        school = schools[int(urn)]
+        yield (
+            ("trend", f"{q}:{school.urn}"),
+            {scale.id: dashboard.trend_table(results, school, scale.id) for scale in questionnaire.scales},
+        )
+
+
+def _by_school(frame: pd.DataFrame) -> dict[int, pd.DataFrame]:
+    return {int(urn): rows for urn, rows in frame.groupby("school_urn", observed=True, sort=False)}
+
+
+def _wave_items(results: Results, wave_id: int, schools: dict[int, School]) -> Items:
+    questionnaire = results.questionnaire
+    q = questionnaire.id
+    wave_rows = results.for_wave(wave_id)
+    benchmarks = dashboard.benchmarks(questionnaire, wave_rows)
+    # Worked out for every school at once (each school's figures still use its own pupils only).
+    gaps = {
+        (scale.id, group): analysis.gaps(wave_rows, group, scale.id, by="school_urn")
+        for scale in questionnaire.scales
+        for group in GROUP_IDS
+    }
+    gaps_by_school = {key: _by_school(found) for key, found in gaps.items()}
+    questions = dashboard.lost_learning_questions(questionnaire)
+    lost_by_school = {
+        (question.id, group): _by_school(
+            analysis.disproportionality(
+                wave_rows, question.id, group, by="school_urn", questionnaire=questionnaire
+            )
+        )
+        for question in questions
+        for group in GROUP_IDS
+    }
+    levels = level_options(wave_rows)
+    yield ("levels", f"{q}:{wave_id}"), levels
+    empty = pd.DataFrame()
+    for urn, own in wave_rows.groupby("school_urn", observed=True):
+        school = schools[int(urn)]
+        part: dict[str, Any] = {"n": len(own)}
+        if len(own) >= MIN_N:
+            part["scales"] = dashboard.scales_table(questionnaire, wave_rows, school, benchmarks)
+            part["gaps"] = {
+                f"{scale}:{group}": dashboard.gaps_table(
+                    questionnaire, own, scale, group, found=found.get(school.urn, empty)
+                )
+                for (scale, group), found in gaps_by_school.items()
+            }
+            part["lost-learning"] = dashboard.lost_learning_table(questionnaire, own)
+            part["lost-learning-groups"] = {
+                group: dashboard.lost_learning_by_group_table(
+                    questionnaire,
+                    own,
+                    group,
+                    found={q.id: lost_by_school[(q.id, group)].get(school.urn, empty) for q in questions},
+                )
+                for group in GROUP_IDS
+            }
+        part["representativeness"] = {
+            group: list(review_school.representativeness(results, school, wave_id, group))
+            for group in GROUP_IDS
+        }
+        yield ("school", f"{q}:{wave_id}:{school.urn}"), part
+    for scale in questionnaire.scales:
+        context = review_tables._context(wave_rows, scale.id)
+        for adjust in ADJUSTMENTS:
+            yield (
+                ("compare", f"{q}:{wave_id}:{scale.id}::{adjust}"),
+                review_tables.compare_national(
+                    results, wave_id, measure=scale.id, gap=None, adjust=adjust, context=context
+                ),
+            )
+        for value, _ in levels:
+            group, level = value.split(":", 1)
+            yield (
+                ("compare", f"{q}:{wave_id}:{scale.id}:{value}:raw"),
+                review_tables.compare_national(
+                    results,
+                    wave_id,
+                    measure=scale.id,
+                    gap=(group, level),
+                    adjust="raw",
+                    gaps=gaps[(scale.id, group)],
+                ),
+            )
+        yield (
+            ("areas", f"{q}:{wave_id}:{scale.id}"),
+            review_tables.area_statistics(results, wave_id, measure=scale.id),
+        )
+    for group in GROUP_IDS:
+        every = review_tables.disproportionality_for_release(results, wave_id, group)
+        yield (
+            ("disproportionality", f"{q}:{wave_id}:{group}"),
+            {outcome: found.areas for outcome, found in every.items()},
+        )
+
+
+THEME_NAMES = {
+    "belonging": "Belonging and friends",
+    "teachers": "Teachers",
+    "fairness": "Fairness",
+    "bullying": "Bullying",
+    "learning": "Learning",
+    "behaviour": "Behaviour and sanctions",
+    "facilities": "Buildings and facilities",
+    "clubs": "Clubs and activities",
+    "mental_health": "Mental health",
+    "send_support": "SEND support",
+    "safeguarding": "Possible safeguarding concern",
+}
+
+
+def comment_items(release_id: int) -> Items:
+    """What pupils wrote, from the responses the release takes in only, redacted, each school's in
+    a random order (a new one each release), so that no comment can be matched to when it was
+    written."""
+    rows = db.session.execute(
+        select(School.urn, Answer.text, Answer.question_id, Wave.name, Wave.opens_at)
+        .join(Response, Response.id == Answer.response_id)
+        .join(Wave, Wave.id == Response.wave_id)
+        .join(School, School.id == Response.school_id)
+        .where(
+            Response.status == ResponseStatus.COMPLETE,
+            Response.released_in.is_not(None),
+            Answer.text.is_not(None),
+            Answer.prefer_not_to_say.is_(False),
+        )
+    ).all()
+    kept = pd.DataFrame(
+        [r for r in rows if r.text and r.text.strip()],
+        columns=["urn", "text", "question", "wave", "opens_at"],
+    )
+    shuffle = random.Random(f"release-{release_id}")
+    for urn, own in kept.groupby("urn"):
+        texts = list(own["text"])
+        redacted = [analysis.text.redact(t) for t in texts]
+        themes = analysis.text.themes(texts)
+        moods = analysis.text.sentiment(texts)
+        comments = []
+        for index, (_, row) in enumerate(own.iterrows()):
+            found = [name for name in themes.columns if bool(themes.iloc[index][name])]
+            polarity = moods.iloc[index]["polarity"]
+            comments.append(
+                {
+                    "text": redacted[index],
+                    "question": row["question"],
+                    "wave": row["wave"],
+                    "themes": found,
+                    "theme_names": [THEME_NAMES.get(name, name) for name in found],
+                    "tone": "positive" if polarity > 0.1 else "negative" if polarity < -0.1 else "neutral",
+                    "safeguarding": "safeguarding" in found,
+                }
+            )
+        shuffle.shuffle(comments)
+        yield ("comments", str(int(urn))), comments

@@ -1,0 +1,104 @@
+"""Publishing a release: snapshot → `analysis` → tables → written in one transaction → current.
+
+Runs in the worker (`survey.results.jobs`), from `flask --app survey publish-results`, from the
+admin's "Publish now" button and inline in `flask demo`. A failed run leaves the previous release
+current and records why (the kind of error, never a value).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..data.results import _load
+from ..extensions import db
+from ..models import Release, ReleaseSchool, ReleaseStatus, Wave, utcnow
+from . import build, snapshot, store
+
+log = logging.getLogger(__name__)
+# One publisher at a time on PostgreSQL (any number of workers may pick up the job).
+_LOCK_KEY = 7_311_024
+
+
+class PublishError(RuntimeError):
+    """The release could not be published; the previous one stays current."""
+
+
+def publish(reason: str = "admin", *, now: datetime | None = None) -> Release:
+    """Work out and publish a new release; returns it (published), or raises `PublishError`."""
+    now = now or utcnow()
+    started = time.monotonic()
+    release = Release(reason=reason[:60], status=ReleaseStatus.BUILDING, started_at=now)
+    db.session.add(release)
+    db.session.commit()
+    release_id = release.id
+    try:
+        _build(release, now)
+    except Exception as error:
+        db.session.rollback()
+        failed = db.session.get(Release, release_id)
+        failed.status = ReleaseStatus.FAILED
+        failed.failure = type(error).__name__
+        db.session.commit()
+        log.error("release %s failed: %s", release_id, type(error).__name__, exc_info=False)
+        raise PublishError(
+            f"release {release_id} failed ({type(error).__name__}); the previous one stays"
+        ) from error
+    log.info(
+        "release %s published: %s responses, %.1f s",
+        release_id,
+        release.responses,
+        time.monotonic() - started,
+    )
+    return release
+
+
+def _build(release: Release, now: datetime) -> None:
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(db.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    at_least = snapshot.min_new(current_app.config.get("RELEASE_MIN_NEW"))
+    parts = snapshot.take_in(release.id, at_least=at_least, now=now)
+    db.session.flush()
+    for part in parts:
+        db.session.add(
+            ReleaseSchool(
+                release_id=release.id,
+                school_id=part.school_id,
+                wave_id=part.wave_id,
+                responses=part.responses,
+                figures_from=part.figures_from,
+            )
+        )
+    items: dict = {}
+    questionnaires = db.session.scalars(
+        select(Wave.questionnaire_id).distinct().order_by(Wave.questionnaire_id)
+    )
+    for questionnaire_id in list(questionnaires):
+        try:
+            results = _load(questionnaire_id, released=True)
+        except LookupError:
+            continue  # waves of a questionnaire that is not loaded here
+        if results.scored.empty:
+            continue
+        items.update(build.questionnaire_items(results))
+    items.update(build.comment_items(release.id))
+    store.write(release.id, items)
+    release.responses = sum(p.responses for p in parts)
+    release.status = ReleaseStatus.PUBLISHED
+    release.published_at = utcnow()
+    db.session.commit()
+
+
+def wave_closed_since_last_release(now: datetime | None = None) -> bool:
+    """Whether a wave has closed since the current release was published (the worker's trigger)."""
+    now = now or utcnow()
+    last = snapshot.current_release_id()
+    since = db.session.get(Release, last).published_at if last else None
+    query = select(Wave.id).where(Wave.closes_at <= now)
+    if since is not None:
+        query = query.where(Wave.closes_at > since)
+    return db.session.scalar(query.limit(1)) is not None

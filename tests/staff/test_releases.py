@@ -1,0 +1,260 @@
+"""Results releases: staff see only published, immutable releases, and no release reflects one pupil.
+
+Driven through the web pages and downloads a school lead and a reviewer use, on SQLite and
+PostgreSQL: one or nine more finished pupils change nothing anyone can see, the tenth does at the
+next release; a withdrawal is gone after the next release; a failed release leaves the previous one.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+import analysis
+from survey.data import questionnaires as loaded_questionnaires
+from survey.data import withdraw
+from survey.data.results import _load
+from survey.extensions import db
+from survey.models import Release, ReleaseItem, ReleaseStatus, Response, School, Wave, utcnow
+from survey.results import build, store
+from survey.results.publish import PublishError, publish
+
+from ..conftest import make_app
+from ..responses import make_pupils
+from .conftest import sign_in
+
+LEAD_PAGES = [
+    "/school/100001/results",
+    "/school/100001/results?group=gender&scale=safety",
+    "/school/100001/results/scales.csv",
+    "/school/100001/results/gaps.csv?group=year_group",
+    "/school/100001/results/lost-learning.csv",
+    "/school/100001/results/scales.xlsx",
+    "/school/100001/comments",
+]
+REVIEWER_PAGES = [
+    "/review/schools/100001",
+    "/review/schools/100001/scales.csv",
+    "/review/compare",
+    "/review/compare/schools.csv",
+    "/review/areas",
+    "/review/areas/areas.csv",
+    "/review/disproportionality",
+]
+# What may differ between two releases with the same figures: the note saying when it was published.
+_VOLATILE = re.compile(r'<p class="govuk-body[^"]*" id="release-note">.*?</p>|name="csrf_token"[^>]*>', re.S)
+
+
+@pytest.fixture
+def wave(loaded, schools):
+    with loaded.app_context():
+        found = Wave(
+            name="Autumn 2026",
+            questionnaire_id="national-secondary",
+            questionnaire_version=loaded_questionnaires.latest("national-secondary").version,
+            opens_at=utcnow() - timedelta(days=7),
+            closes_at=utcnow() + timedelta(days=30),
+        )
+        db.session.add(found)
+        db.session.commit()
+        return found.id
+
+
+def _add(app, wave_id: int, count: int, prefix: str, urn: int = 100001) -> None:
+    with app.app_context():
+        school = db.session.scalar(select(School).where(School.urn == urn))
+        make_pupils(db.session.get(Wave, wave_id), school, count, prefix=prefix, seed=len(prefix) + count)
+        db.session.commit()
+
+
+def _publish(app) -> Release:
+    with app.app_context():
+        release = publish("test")
+        db.session.expunge(release)
+        return release
+
+
+def _seen(clients) -> dict[str, bytes]:
+    """Every page and download the school lead and a reviewer can open, as they see it."""
+    found = {}
+    for client, urls in clients:
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            body = response.get_data()
+            if response.mimetype == "text/html":
+                body = _VOLATILE.sub("", body.decode()).encode()
+            found[url] = body
+    return found
+
+
+@pytest.fixture
+def seen(loaded, school_lead_client, reviewer_client):
+    return lambda: _seen([(school_lead_client, LEAD_PAGES), (reviewer_client, REVIEWER_PAGES)])
+
+
+def test_nothing_is_shown_before_the_first_release(loaded, wave, school_lead_client):
+    _add(loaded, wave, 30, "A")
+    page = school_lead_client.get("/school/100001/results").get_data(as_text=True)
+    assert "No results have been published yet" in page
+    assert school_lead_client.get("/school/100001/results/scales.csv").status_code == 404
+
+
+def test_one_or_nine_more_pupils_change_nothing_and_the_tenth_does(loaded, wave, seen, school_lead_client):
+    _add(loaded, wave, 30, "A")
+    _publish(loaded)
+    before = seen()
+    assert "30" in before["/school/100001/results/scales.csv"].decode("utf-8-sig")
+    _add(loaded, wave, 1, "B")
+    _publish(loaded)
+    assert seen() == before  # one more pupil: every page and download as it was
+    _add(loaded, wave, 8, "C")
+    _publish(loaded)
+    assert seen() == before  # nine more: still nothing moves
+    _add(loaded, wave, 1, "D")
+    release = _publish(loaded)
+    after = seen()
+    changed = [url for url in before if after[url] != before[url]]
+    assert "/school/100001/results/scales.csv" in changed
+    assert ",40," in after["/school/100001/results/scales.csv"].decode("utf-8-sig")
+    page = school_lead_client.get("/school/100001/results").get_data(as_text=True)
+    assert re.search(r"Published on \d+ \w+ \d{4} at \d\d:\d\d from 40 responses", page)
+    with loaded.app_context():
+        assert db.session.scalar(select(func.count()).where(Response.released_in == release.id)) == 10
+
+
+def test_a_withdrawal_is_gone_after_the_next_release(loaded, wave, seen, school_lead_client):
+    made = _add_made(loaded, wave, 30)
+    _publish(loaded)
+    before = seen()
+    with loaded.app_context():
+        withdraw.withdraw(withdraw.by_reference(100001, wave, "A001"), actor="test")
+        db.session.commit()
+    assert seen() == before  # published figures stay until the next release (SECURITY.md says so)
+    _publish(loaded)
+    after = seen()
+    for url in ("/school/100001/results/scales.csv", "/review/schools/100001/scales.csv"):
+        assert ",29," in after[url].decode("utf-8-sig"), url
+    assert made
+
+
+def _add_made(app, wave_id: int, count: int):
+    with app.app_context():
+        school = db.session.scalar(select(School).where(School.urn == 100001))
+        made = make_pupils(db.session.get(Wave, wave_id), school, count, prefix="A")
+        db.session.commit()
+        return made
+
+
+def test_a_failed_release_keeps_the_previous_one(loaded, wave, seen, monkeypatch):
+    _add(loaded, wave, 30, "A")
+    first = _publish(loaded)
+    before = seen()
+    _add(loaded, wave, 12, "B")
+
+    def broken(results):
+        raise ZeroDivisionError("a bug in a table")
+        yield
+
+    monkeypatch.setattr(build, "questionnaire_items", broken)
+    with loaded.app_context(), pytest.raises(PublishError):
+        publish("test")
+    assert seen() == before
+    with loaded.app_context():
+        statuses = dict(db.session.execute(select(Release.id, Release.status)).all())
+        assert statuses[first.id] is ReleaseStatus.PUBLISHED
+        failed = db.session.scalar(select(Release).where(Release.status == ReleaseStatus.FAILED))
+        assert failed.failure == "ZeroDivisionError"  # the kind of error, never a value
+        # Its responses were not taken in: the next release still sees 12 new ones.
+        assert db.session.scalar(select(func.count()).where(Response.released_in.is_(None))) == 12
+
+
+def test_releases_are_immutable_and_earlier_ones_stay_readable(loaded, wave, school_lead_client):
+    _add(loaded, wave, 30, "A")
+    first = _publish(loaded)
+    with loaded.app_context():
+        stored = dict(
+            db.session.execute(
+                select(ReleaseItem.key, ReleaseItem.payload).where(ReleaseItem.release_id == first.id)
+            ).all()
+        )
+    _add(loaded, wave, 10, "B")
+    _publish(loaded)
+    with loaded.app_context():
+        again = dict(
+            db.session.execute(
+                select(ReleaseItem.key, ReleaseItem.payload).where(ReleaseItem.release_id == first.id)
+            ).all()
+        )
+    assert again == stored
+    old = school_lead_client.get(f"/school/100001/results/scales.csv?release={first.id}")
+    new = school_lead_client.get("/school/100001/results/scales.csv")
+    assert ",30," in old.get_data(as_text=True) and ",40," in new.get_data(as_text=True)
+    page = school_lead_client.get(f"/school/100001/results?release={first.id}").get_data(as_text=True)
+    assert f"an earlier release, number {first.id}" in page
+    assert school_lead_client.get("/school/100001/results?release=999999").status_code == 404
+    assert school_lead_client.get("/school/100001/results?release=abc").status_code == 404
+
+
+def test_two_app_instances_show_identical_figures(loaded, wave, schools):
+    _add(loaded, wave, 30, "A")
+    _publish(loaded)
+    url = loaded.config["SQLALCHEMY_DATABASE_URI"]
+    pages = []
+    for _ in range(2):
+        other = make_app(url)
+        client = other.test_client()
+        sign_in(client, "lead@a.example")
+        pages.append([client.get(u).get_data() for u in LEAD_PAGES if "csv" in u or "xlsx" in u])
+        with other.app_context():
+            db.engine.dispose()
+    assert pages[0] == pages[1]
+
+
+def test_release_tables_equal_analysis_on_the_same_snapshot(loaded, wave, schools):
+    _add(loaded, wave, 30, "A")
+    _add(loaded, wave, 25, "B", urn=100002)
+    release = _publish(loaded)
+    with loaded.app_context():
+        snapshot = _load("national-secondary", released=True)
+        for urn in (100001, 100002):
+            part = store.read(release.id, "school", f"national-secondary:{wave}:{urn}")
+            rows = {r["scale_id"]: r for r in part["scales"].rows}
+            own = snapshot.for_school(urn, wave)
+            for scale in snapshot.questionnaire.scales:
+                expected = analysis.aggregate(own, "school_urn", scale.id).iloc[0]
+                assert rows[scale.id]["n"] == expected["n"]
+                assert rows[scale.id]["mean"] == pytest.approx(expected["mean"], abs=1e-12)
+        assert len(snapshot.scored) == release.responses == 55
+
+
+def test_the_worker_publishes_from_a_real_redis_queue(loaded, wave):
+    import os
+
+    from redis import Redis
+    from rq import SimpleWorker
+
+    from survey.results import jobs
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception as error:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"Redis is not reachable at {url}: {error}")
+        pytest.skip(f"Redis is not reachable at {url}")
+    loaded.config["RESULTS_REDIS_URL"] = url
+    _add(loaded, wave, 30, "A")
+    with loaded.app_context():
+        queue = jobs.queue(loaded)
+        queue.empty()
+        job_id = jobs.enqueue_publish(loaded, "worker test")
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        job = queue.fetch_job(job_id)
+        assert job.is_finished, job.latest_result()
+        release = db.session.get(Release, job.return_value())
+        assert release.status is ReleaseStatus.PUBLISHED and release.responses == 30
+        assert release.reason == "worker test"
