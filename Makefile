@@ -50,6 +50,8 @@ demo: db ## Load demo data, print pupil codes and staff logins, and serve on htt
 	LOCAL_HTTP=true $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Production: HTTPS ends at the load balancer; SECRET_KEY must be set. Settings: survey/gunicorn_conf.py.
+# Run the results worker beside the web processes (same environment), e.g. in another terminal or unit:
+#   .venv/bin/flask --app survey worker      # publishes results releases on RESULTS_RELEASE_SCHEDULE
 serve: db ## Upgrade DATABASE_URL, load the questionnaires and serve with gunicorn on port $(PORT)
 	PORT=$(PORT) $(BIN)/gunicorn --config python:survey.gunicorn_conf 'survey:create_app()'
 

@@ -23,6 +23,7 @@ NAVIGATION = {
         ("schools", "Schools", "admin.schools"),
         ("users", "Users", "admin.users"),
         ("waves", "Waves", "admin.waves"),
+        ("releases", "Results releases", "admin.releases"),
         ("withdraw", "Withdraw a response", "admin.withdraw"),
         ("audit", "Audit log", "admin.audit"),
     ],

@@ -1,18 +1,17 @@
-"""Survey results for the dashboards: complete responses read straight from the database into the
-export format, scored with `analysis`, and kept in memory until a response changes.
+"""The snapshot a results release is worked out from: complete responses read from the database
+into the export format and scored with `analysis`.
 
-The frame is pupil-level: it never leaves the server. Views turn it into suppressed tables
-(`survey.tables`) before anything is shown or exported.
+The frame is pupil-level: only the release pipeline (`survey.results.publish`) reads it, never a
+web request. It turns it into suppressed tables before anything is stored or shown.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 import analysis
 from questionnaires import Questionnaire
@@ -60,10 +59,6 @@ class Results:
         return ordered[-1] if ordered else None
 
 
-_cache: dict[tuple[str, str], tuple[tuple, Results]] = {}
-_lock = threading.Lock()
-
-
 def _waves_of(questionnaire_id: str):
     return select(Wave.id).where(Wave.questionnaire_id == questionnaire_id)
 
@@ -72,35 +67,6 @@ def _chosen(released: bool):
     """Complete responses; with `released`, only those a release has taken in (`Response.released_in`)."""
     condition = Response.status == ResponseStatus.COMPLETE
     return condition & Response.released_in.is_not(None) if released else condition
-
-
-def _version(questionnaire_id: str) -> tuple:
-    """Changes whenever a finished response of the questionnaire is added, changed or deleted.
-
-    Only finished responses are read (`_load`): pupils saving pages in a live wave change nothing
-    here, so they do not make every results page read and score every response again."""
-    row = db.session.execute(
-        select(func.count(Response.id), func.max(Response.id), func.max(Response.updated_at)).where(
-            Response.wave_id.in_(_waves_of(questionnaire_id)), Response.status == ResponseStatus.COMPLETE
-        )
-    ).one()
-    return tuple(row)
-
-
-def results(questionnaire_id: str) -> Results:
-    """The scored responses to a questionnaire, from memory when nothing has changed since."""
-    key = (str(db.engine.url), questionnaire_id)
-    version = _version(questionnaire_id)
-    cached = _cache.get(key)
-    if cached and cached[0] == version:
-        return cached[1]
-    with _lock:
-        cached = _cache.get(key)
-        if cached and cached[0] == version:
-            return cached[1]
-        fresh = _load(questionnaire_id)
-        _cache[key] = (version, fresh)
-        return fresh
 
 
 def questionnaire_ids() -> list[str]:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from survey.extensions import db
 from survey.models import AuditEvent, School, User, Wave, utcnow
+from survey.results.publish import publish
 
 from ..conftest import make_app
 from ..responses import make_pupils
@@ -49,6 +50,7 @@ NOT_DATA: dict[tuple[str, str], str] = {
     ("admin.waves", "GET"): "waves with whole-wave totals only",
     ("admin.new_wave", "GET"): "a form",
     ("admin.withdraw", "GET"): "the empty withdrawal form",
+    ("admin.releases", "GET"): "results releases: their dates, states and whole-release totals",
 }
 
 
@@ -163,6 +165,7 @@ def steps(ids: dict) -> dict[tuple[str, str], list[Step]]:
             Step(admin, "POST", "/admin/withdraw", "view_withdrawal", data=withdraw),  # the confirmation
             Step(admin, "POST", "/admin/withdraw", "withdraw_response", data={**withdraw, "confirm": "yes"}),
         ],
+        ("admin.publish_now", "POST"): [Step(admin, "POST", "/admin/releases", "publish_results", ())],
         ("admin.audit", "GET"): [
             Step(admin, "GET", "/admin/audit?action=view_results", "view_audit_log", ())
         ],
@@ -247,6 +250,7 @@ def ids(loaded, schools) -> dict:
         db.session.flush()
         made = make_pupils(wave, school, 24, not_started=2, texts={"P001": SECRET})
         db.session.commit()
+        publish("test")  # staff see results only once they are published
         secrets = [SECRET]
         for pupil in made.pupils.values():
             secrets += [pupil.reference, pupil.code, pupil.code.replace("-", "")]

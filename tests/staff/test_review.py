@@ -372,11 +372,11 @@ def test_a_school_with_fewer_than_10_respondents_is_in_no_figure(demo_app):
     and every area total is exactly the sum of the schools shown, with or without a filter."""
     import pandas as pd
 
-    from survey.data.results import Results, results
-    from survey.review.tables import areas_page, compare_page
+    from survey.data.results import Results, _load
+    from survey.review.tables import area_statistics, areas_page, compare_national, compare_page
 
     with demo_app.app_context():
-        full = results("national-secondary")
+        full = _load("national-secondary")
         scored = full.scored
         cut = pd.concat(
             [scored[scored["school_urn"] != 990002], scored[scored["school_urn"] == 990002].head(6)]
@@ -388,16 +388,16 @@ def test_a_school_with_fewer_than_10_respondents_is_in_no_figure(demo_app):
             columns=["urn", "name", "la_code", "la_name", "trust", "phase"],
         )
         wave = trimmed.latest_wave()
-        compared = compare_page(trimmed, wave, scope, measure="belonging", gap=None, adjust="raw")
-        filtered = compare_page(
-            trimmed,
-            wave,
-            scope[scope["la_code"] == "990"],
-            measure="belonging",
-            gap=None,
-            adjust="contextualised",
-        )
-        areas = areas_page(trimmed, wave, scope, measure="belonging", national=True).table("areas")
+        q = trimmed.questionnaire
+
+        def national(adjust):
+            return compare_national(trimmed, wave, measure="belonging", gap=None, adjust=adjust)
+
+        compared = compare_page(q, national("raw"), scope, measure="belonging", gap=None)
+        filtered = compare_page(q, national("contextualised"), scope[scope["la_code"] == "990"],
+                                measure="belonging", gap=None)  # fmt: skip
+        stats = area_statistics(trimmed, wave, measure="belonging")
+        areas = areas_page(q, stats, scope, measure="belonging", national=True).table("areas")
 
     assert compared.facts["small"] == 1 and compared.facts["protected"] == 1
     rows = compared.table("schools").rows
@@ -419,12 +419,16 @@ def test_disproportionality_when_nobody_in_the_wave_answered_an_outcome(demo_app
     """An outcome no pupil answered (all skipped it) is left out of the tables: never a server error."""
     import pandas as pd
 
-    from survey.data.results import Results, results
+    from survey.data.results import Results, _load
     from survey.review.params import short_question
-    from survey.review.tables import disproportionality_page, lost_learning_questions
+    from survey.review.tables import (
+        disproportionality_for_release,
+        disproportionality_page,
+        lost_learning_questions,
+    )
 
     with demo_app.app_context():
-        full = results("national-secondary")
+        full = _load("national-secondary")
         questions = lost_learning_questions(full.questionnaire)
         skipped, answered = questions[0].id, questions[1].id
         scored = full.scored.copy()
@@ -437,8 +441,8 @@ def test_disproportionality_when_nobody_in_the_wave_answered_an_outcome(demo_app
         )
         for outcome in (skipped, answered):
             page = disproportionality_page(
-                blank,
-                blank.latest_wave(),
+                blank.questionnaire,
+                disproportionality_for_release(blank, blank.latest_wave(), "fsm"),
                 scope,
                 outcome=outcome,
                 group="fsm",
