@@ -79,6 +79,7 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School]) -> I
     }
     levels = level_options(wave_rows)
     yield ("levels", f"{q}:{wave_id}"), levels
+    yield ("present", f"{q}:{wave_id}"), sorted(int(u) for u in wave_rows["school_urn"].unique())
     empty = pd.DataFrame()
     for urn, own in wave_rows.groupby("school_urn", observed=True):
         school = schools[int(urn)]
@@ -115,19 +116,8 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School]) -> I
                     results, wave_id, measure=scale.id, gap=None, adjust=adjust, context=context
                 ),
             )
-        for value, _ in levels:
-            group, level = value.split(":", 1)
-            yield (
-                ("compare", f"{q}:{wave_id}:{scale.id}:{value}:raw"),
-                review_tables.compare_national(
-                    results,
-                    wave_id,
-                    measure=scale.id,
-                    gap=(group, level),
-                    adjust="raw",
-                    gaps=gaps[(scale.id, group)],
-                ),
-            )
+        for group in GROUP_IDS:
+            yield ("compare-gaps", f"{q}:{wave_id}:{scale.id}:{group}"), gaps[(scale.id, group)]
         yield (
             ("areas", f"{q}:{wave_id}:{scale.id}"),
             review_tables.area_statistics(results, wave_id, measure=scale.id),

@@ -21,7 +21,14 @@ from ..text_input import clean
 from . import bp
 from . import params as p
 from .school import school_page
-from .tables import Disproportion, Page, areas_page, compare_page, disproportionality_page
+from .tables import (
+    Disproportion,
+    Page,
+    areas_page,
+    compare_gap_national,
+    compare_page,
+    disproportionality_page,
+)
 
 MAX_FOUND = 50
 MAX_URN = 2**31 - 1
@@ -160,9 +167,14 @@ def _compare() -> tuple[p.Filters, dict, Page | None]:
         if filters[name]:
             chosen = chosen[chosen[column] == filters[name]]
     gap = tuple(filters["gap"].split(":", 1)) if filters["gap"] else None
-    adjust = "raw" if gap else filters["adjust"]
-    key = f"{filters.wave_id}:{filters['measure']}:{filters['gap'] or ''}:{adjust}"
-    national = filters.results.item("compare", key)
+    if gap is None:
+        national = filters.results.item(
+            "compare", f"{filters.wave_id}:{filters['measure']}::{filters['adjust']}"
+        )
+    else:
+        found = filters.results.item("compare-gaps", f"{filters.wave_id}:{filters['measure']}:{gap[0]}")
+        present = filters.results.item("present", str(filters.wave_id))
+        national = None if found is None else compare_gap_national(found, gap, present or [])
     if national is None:
         abort(404)
     page = compare_page(filters.questionnaire, national, chosen, measure=filters["measure"], gap=gap)

@@ -133,6 +133,21 @@ def compare_national(
     }
 
 
+def compare_gap_national(found: pd.DataFrame, gap: tuple[str, str], present: list[int]) -> dict:
+    """`compare_national` for one group's gap, from the release's school-level
+    ``analysis.gaps(..., by="school_urn")`` rows: cheap enough for a web request."""
+    page = Page()
+    fitted, hidden_counts, value_label = _compare_gap(pd.DataFrame(), "", gap, page, found)
+    return {
+        "fitted": fitted,
+        "hidden": {str(int(k)): str(v) for k, v in hidden_counts.items()},
+        "value_label": value_label,
+        "rows": page.facts.pop("_rows"),
+        "no_context": False,
+        "present": present,
+    }
+
+
 def compare_page(
     questionnaire: Questionnaire,
     national: dict,
@@ -599,21 +614,31 @@ def protected_disproportionality(
         int(urn): (la, None if pd.isna(trust) else trust)
         for urn, la, trust in firsts[["school_urn", "la_code", "trust"]].itertuples(index=False)
     }
-    parts = []
+    # The stack is built from arrays in one go: a DataFrame per outcome and area costs more than
+    # the arithmetic at the sizes of a release.
+    columns = {name: base[name].to_numpy(object) for name in ("school_urn", "la_code", "trust")}
+    levels = base[group].to_numpy(object)
+    level_known = base[group].notna().to_numpy()
+    pieces: dict[str, list] = {name: [] for name in ("_question", "_family", "_k1", "_k2", group, "_has")}
     for outcome in outcomes:
-        has = analysis.at_least_once(wave_rows, outcome, questionnaire).to_numpy()
-        keep = ~np.isnan(has) & base[group].notna().to_numpy()
-        known = base[keep].assign(_has=has[keep], _question=outcome)
+        has = analysis.at_least_once(wave_rows, outcome, questionnaire).to_numpy(float)
+        keep = ~np.isnan(has) & level_known
         for family, keys in FAMILIES:
-            rows = known.dropna(subset=keys) if keys else known
-            first = rows[keys[0]] if keys else ""
-            second = rows[keys[1]] if len(keys) > 1 else ""
-            parts.append(
-                rows.assign(_family=family, _k1=first, _k2=second)[
-                    ["_question", "_family", "_k1", "_k2", group, "_has"]
-                ]
-            )
-    stacked = pd.concat(parts, ignore_index=True)
+            mask = keep.copy()
+            for key in keys:
+                if key != "school_urn":
+                    mask &= pd.notna(columns[key])
+            size = int(mask.sum())
+            first = columns[keys[0]][mask] if keys else np.full(size, "")
+            second = columns[keys[1]][mask] if len(keys) > 1 else np.full(size, "")
+            pieces["_question"].append(np.full(size, outcome, dtype=object))
+            pieces["_family"].append(np.full(size, family, dtype=object))
+            pieces["_k1"].append(np.asarray(first, dtype=object))
+            pieces["_k2"].append(np.asarray(second, dtype=object))
+            pieces[group].append(levels[mask])
+            pieces["_has"].append(has[mask])
+    stacked = pd.DataFrame({name: np.concatenate(arrays) for name, arrays in pieces.items()})
+    stacked[group] = stacked[group].astype(base[group].dtype)
     by = ["_question", "_family", "_k1", "_k2"]
     table = analysis.disproportionality(stacked, "_has", group, by=by)
     counts = stacked.groupby([*by, group], sort=False).size()
@@ -638,8 +663,9 @@ def protected_disproportionality(
         )
         cells["hidden"] = hidden
         areas = {}
+        by_family = dict(tuple(cells.groupby("_family", sort=False)))
         for family, keys in AREA_FAMILIES:
-            part = cells[cells["_family"] == family].copy()
+            part = by_family.get(family, cells.iloc[:0]).copy()
             for position, key in enumerate(keys):
                 part[key] = part["_k1" if position == 0 else "_k2"]
             areas[family] = part
