@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -20,6 +21,7 @@ from ..models import Answer, Response, ResponseStatus, School, Wave
 from ..review import school as review_school
 from ..review import tables as review_tables
 from ..review.params import level_options
+from . import store
 
 MIN_N = dashboard.MIN_N
 GROUP_IDS = [g for g, _ in GROUPS]
@@ -28,7 +30,29 @@ ADJUSTMENTS = ("raw", "contextualised")
 Items = Iterator[tuple[tuple[str, str], Any]]
 
 
-def questionnaire_items(results: Results) -> Items:
+@dataclass(frozen=True)
+class Carry:
+    """What a release carries over from the previous one: a school that is not re-released keeps
+    its previous figures (its tables, trend and comments) exactly, byte for byte."""
+
+    previous: int | None
+    changed: frozenset[tuple[int, int]]  # (school id, wave id) re-released in this release
+
+    def keeps(self, school_id: int, wave_ids) -> bool:
+        return self.previous is not None and not any((school_id, w) in self.changed for w in wave_ids)
+
+    def kept(self, kind: str, keys: dict[str, bool]) -> dict[str, store.Kept]:
+        """The previous release's payloads for the keys marked True."""
+        wanted = [key for key, keep in keys.items() if keep]
+        if self.previous is None or not wanted:
+            return {}
+        return {k: store.Kept(v) for k, v in store.payloads(self.previous, kind, wanted).items()}
+
+
+NOTHING_KEPT = Carry(None, frozenset())
+
+
+def questionnaire_items(results: Results, carry: Carry = NOTHING_KEPT) -> Items:
     """Everything published about one questionnaire's responses in the snapshot."""
     questionnaire = results.questionnaire
     q = questionnaire.id
@@ -55,7 +79,7 @@ def _by_school(frame: pd.DataFrame) -> dict[int, pd.DataFrame]:
     return {int(urn): rows for urn, rows in frame.groupby("school_urn", observed=True, sort=False)}
 
 
-def _wave_items(results: Results, wave_id: int, schools: dict[int, School]) -> Items:
+def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carry: Carry) -> Items:
     questionnaire = results.questionnaire
     q = questionnaire.id
     wave_rows = results.for_wave(wave_id)
@@ -81,8 +105,15 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School]) -> I
     yield ("levels", f"{q}:{wave_id}"), levels
     yield ("present", f"{q}:{wave_id}"), sorted(int(u) for u in wave_rows["school_urn"].unique())
     empty = pd.DataFrame()
+    roster = review_school.wave_roster(wave_id)
+    urns = [int(u) for u in wave_rows["school_urn"].unique()]
+    kept = carry.kept("school", {f"{q}:{wave_id}:{u}": carry.keeps(schools[u].id, [wave_id]) for u in urns})
     for urn, own in wave_rows.groupby("school_urn", observed=True):
         school = schools[int(urn)]
+        key = f"{q}:{wave_id}:{school.urn}"
+        if key in kept:
+            yield ("school", key), kept[key]
+            continue
         part: dict[str, Any] = {"n": len(own)}
         if len(own) >= MIN_N:
             part["scales"] = dashboard.scales_table(questionnaire, wave_rows, school, benchmarks)
@@ -103,7 +134,7 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School]) -> I
                 for group in GROUP_IDS
             }
         part["representativeness"] = {
-            group: list(review_school.representativeness(results, school, wave_id, group))
+            group: list(review_school.representativeness(results, school, wave_id, group, roster))
             for group in GROUP_IDS
         }
         yield ("school", f"{q}:{wave_id}:{school.urn}"), part
@@ -145,12 +176,12 @@ THEME_NAMES = {
 }
 
 
-def comment_items(release_id: int) -> Items:
+def comment_items(release_id: int, carry: Carry = NOTHING_KEPT) -> Items:
     """What pupils wrote, from the responses the release takes in only, redacted, each school's in
     a random order (a new one each release), so that no comment can be matched to when it was
     written."""
     rows = db.session.execute(
-        select(School.urn, Answer.text, Answer.question_id, Wave.name, Wave.opens_at)
+        select(School.urn, Answer.text, Answer.question_id, Wave.name, School.id, Response.wave_id)
         .join(Response, Response.id == Answer.response_id)
         .join(Wave, Wave.id == Response.wave_id)
         .join(School, School.id == Response.school_id)

@@ -61,7 +61,9 @@ def _build(release: Release, now: datetime) -> None:
     if db.engine.dialect.name == "postgresql":
         db.session.execute(db.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
     at_least = snapshot.min_new(current_app.config.get("RELEASE_MIN_NEW"))
+    previous = snapshot.current_release_id()
     parts = snapshot.take_in(release.id, at_least=at_least, now=now)
+    carry = build.Carry(previous, frozenset((p.school_id, p.wave_id) for p in parts if p.rereleased))
     db.session.flush()
     for part in parts:
         db.session.add(
@@ -84,8 +86,8 @@ def _build(release: Release, now: datetime) -> None:
             continue  # waves of a questionnaire that is not loaded here
         if results.scored.empty:
             continue
-        items.update(build.questionnaire_items(results))
-    items.update(build.comment_items(release.id))
+        items.update(build.questionnaire_items(results, carry))
+    items.update(build.comment_items(release.id, carry))
     store.write(release.id, items)
     release.responses = sum(p.responses for p in parts)
     release.status = ReleaseStatus.PUBLISHED

@@ -126,7 +126,26 @@ def _dashboard_charts(found: SchoolResults, page: Page) -> None:
 # -- representativeness ----------------------------------------------------------------------------
 
 
-def _roster(wave_id: int, school_ids: list[int], group: str) -> pd.DataFrame:
+def wave_roster(wave_id: int) -> pd.DataFrame:
+    """Every pupil on the wave's rosters (not withdrawn): school id, local authority and each group,
+    read once for the release pipeline instead of twice a school and group."""
+    rows = db.session.execute(
+        select(RosterEntry.school_id, School.la_code, *[c.label(g) for g, c in ROSTER_COLUMNS.items()])
+        .join(School, School.id == RosterEntry.school_id)
+        .where(RosterEntry.wave_id == wave_id, RosterEntry.withdrawn_at.is_(None))
+    ).all()
+    frame = pd.DataFrame(rows, columns=["school_id", "la_code", *ROSTER_COLUMNS])
+    for group in ROSTER_COLUMNS:
+        frame[group] = frame[group].map(lambda v, g=group: _code(g, v), na_action="ignore")
+    return frame
+
+
+def _roster(
+    wave_id: int, school_ids: list[int], group: str, every: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    if every is not None:
+        chosen = every[every["school_id"].isin(school_ids)]
+        return pd.DataFrame({"school_id": chosen["school_id"].to_numpy(), "level": chosen[group].to_numpy()})
     column = ROSTER_COLUMNS[group]
     rows = db.session.execute(
         select(RosterEntry.school_id, column.label("level")).where(
@@ -166,13 +185,20 @@ def _level_key(value) -> tuple:
         return (1, 0.0, str(value))
 
 
-def representativeness(results: Results, school: School, wave_id: int, group: str) -> tuple[Table, Table]:
-    """Respondents against the roster by group, and the roster against its local authority's."""
+def representativeness(
+    results: Results, school: School, wave_id: int, group: str, roster: pd.DataFrame | None = None
+) -> tuple[Table, Table]:
+    """Respondents against the roster by group, and the roster against its local authority's.
+
+    `roster`: `wave_roster(wave_id)`, when the pipeline has read it once for every school."""
     label = GROUP_LABELS[group]
     own = results.for_school(school.urn, wave_id)
-    roster = _roster(wave_id, [school.id], group)
-    la_ids = list(db.session.scalars(select(School.id).where(School.la_code == school.la_code)))
-    la_roster = _roster(wave_id, la_ids, group)
+    if roster is not None:
+        la_ids = list(roster.loc[roster["la_code"] == school.la_code, "school_id"].unique())
+    else:
+        la_ids = list(db.session.scalars(select(School.id).where(School.la_code == school.la_code)))
+    la_roster = _roster(wave_id, la_ids, group, roster)
+    roster = _roster(wave_id, [school.id], group, roster)
     answered = _counts(own[group])
     listed = _counts(roster["level"])
     area = _counts(la_roster["level"])
