@@ -66,12 +66,17 @@ def questionnaire_items(results: Results, carry: Carry = NOTHING_KEPT) -> Items:
         },
     )
     for wave_id in waves["wave_id"].astype(int):
-        yield from _wave_items(results, wave_id, schools)
-    for urn in results.scored["school_urn"].unique():
+        yield from _wave_items(results, wave_id, schools, carry)
+    waves_of = results.scored.groupby("school_urn", observed=True)["wave_id"].unique()
+    keep = {f"{q}:{int(urn)}": carry.keeps(schools[int(urn)].id, w) for urn, w in waves_of.items()}
+    kept = carry.kept("trend", keep)
+    for urn in waves_of.index:
         school = schools[int(urn)]
+        key = f"{q}:{school.urn}"
         yield (
-            ("trend", f"{q}:{school.urn}"),
-            {scale.id: dashboard.trend_table(results, school, scale.id) for scale in questionnaire.scales},
+            ("trend", key),
+            kept.get(key)
+            or {scale.id: dashboard.trend_table(results, school, scale.id) for scale in questionnaire.scales},
         )
 
 
@@ -178,10 +183,10 @@ THEME_NAMES = {
 
 def comment_items(release_id: int, carry: Carry = NOTHING_KEPT) -> Items:
     """What pupils wrote, from the responses the release takes in only, redacted, each school's in
-    a random order (a new one each release), so that no comment can be matched to when it was
-    written."""
+    a random order, so that no comment can be matched to when it was written. A school that keeps
+    its figures keeps its comments, in the same order."""
     rows = db.session.execute(
-        select(School.urn, Answer.text, Answer.question_id, Wave.name, School.id, Response.wave_id)
+        select(School.urn, School.id, Response.wave_id, Answer.text, Answer.question_id, Wave.name)
         .join(Response, Response.id == Answer.response_id)
         .join(Wave, Wave.id == Response.wave_id)
         .join(School, School.id == Response.school_id)
@@ -192,12 +197,22 @@ def comment_items(release_id: int, carry: Carry = NOTHING_KEPT) -> Items:
             Answer.prefer_not_to_say.is_(False),
         )
     ).all()
-    kept = pd.DataFrame(
+    written = pd.DataFrame(
         [r for r in rows if r.text and r.text.strip()],
-        columns=["urn", "text", "question", "wave", "opens_at"],
+        columns=["urn", "school_id", "wave_id", "text", "question", "wave"],
     )
     shuffle = random.Random(f"release-{release_id}")
-    for urn, own in kept.groupby("urn"):
+    by_school = written.groupby("urn")
+    keep = {
+        str(int(urn)): carry.keeps(int(own["school_id"].iloc[0]), own["wave_id"].unique())
+        for urn, own in by_school
+    }
+    carried = carry.kept("comments", keep)
+    for urn, own in by_school:
+        key = str(int(urn))
+        if key in carried:
+            yield ("comments", key), carried[key]
+            continue
         texts = list(own["text"])
         redacted = [analysis.text.redact(t) for t in texts]
         themes = analysis.text.themes(texts)
@@ -218,4 +233,4 @@ def comment_items(release_id: int, carry: Carry = NOTHING_KEPT) -> Items:
                 }
             )
         shuffle.shuffle(comments)
-        yield ("comments", str(int(urn))), comments
+        yield ("comments", key), comments

@@ -44,7 +44,7 @@ def publish(reason: str = "admin", *, now: datetime | None = None) -> Release:
         failed.status = ReleaseStatus.FAILED
         failed.failure = type(error).__name__
         db.session.commit()
-        log.error("release %s failed: %s", release_id, type(error).__name__, exc_info=False)
+        log.error("release %s failed: %s", release_id, type(error).__name__, exc_info=True)
         raise PublishError(
             f"release {release_id} failed ({type(error).__name__}); the previous one stays"
         ) from error
