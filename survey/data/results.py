@@ -196,3 +196,40 @@ def percentile(value: float, others: pd.Series) -> int | None:
         return None
     below = (others < value).sum() + 0.5 * (others == value).sum()
     return round(100 * below / len(others))
+
+
+RELEASED_IDS_SQL = "SELECT id FROM response WHERE released_in IS NOT NULL"
+
+
+def snapshot(questionnaire_id: str) -> Results:
+    """The responses releases have taken in (`Response.released_in`), read through the streaming
+    export (`survey.data.export.export_frame`: COPY on PostgreSQL), scored, with each school's area.
+
+    The same figures as `_load(questionnaire_id, released=True)`, at national speed."""
+    from .export import export_frame
+
+    version = loaded.latest(questionnaire_id)
+    if version is None:
+        raise LookupError(f"questionnaire {questionnaire_id!r} is not loaded")
+    questionnaire = loaded.definition(questionnaire_id, version.version)
+    tidy = export_frame(questionnaire_id, RELEASED_IDS_SQL)
+    scored = analysis.score(tidy, questionnaire)
+    scored["school_urn"] = scored["school_urn"].astype("int64")
+    scored["wave_id"] = scored["wave_id"].astype("int64")
+    schools = pd.DataFrame(
+        db.session.execute(
+            select(School.urn, School.la_code, School.la_name, School.trust, School.phase, School.name)
+        ).all(),
+        columns=["school_urn", *SCHOOL_COLUMNS],
+    ).set_index("school_urn")
+    for column in SCHOOL_COLUMNS:
+        scored[column] = pd.Categorical(scored["school_urn"].map(schools[column]).to_numpy())
+    waves = pd.DataFrame(
+        db.session.execute(
+            select(Wave.id.label("wave_id"), Wave.name, Wave.opens_at)
+            .where(Wave.questionnaire_id == questionnaire_id)
+            .order_by(Wave.opens_at, Wave.id)
+        ).all(),
+        columns=["wave_id", "name", "opens_at"],
+    )
+    return Results(questionnaire=questionnaire, scored=scored, waves=waves)

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import contextmanager
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select, text, update
 
-from ..data.results import _load
+from ..data import questionnaires as loaded
+from ..data.results import snapshot as taken_in
 from ..extensions import db
-from ..models import Release, ReleaseSchool, ReleaseStatus, Wave, utcnow
+from ..models import Release, ReleaseItem, ReleaseSchool, ReleaseStatus, Response, Wave, utcnow
 from . import build, snapshot, store
 
 log = logging.getLogger(__name__)
@@ -32,22 +34,20 @@ def publish(reason: str = "admin", *, now: datetime | None = None) -> Release:
     """Work out and publish a new release; returns it (published), or raises `PublishError`."""
     now = now or utcnow()
     started = time.monotonic()
-    release = Release(reason=reason[:60], status=ReleaseStatus.BUILDING, started_at=now)
-    db.session.add(release)
-    db.session.commit()
-    release_id = release.id
-    try:
-        _build(release, now)
-    except Exception as error:
-        db.session.rollback()
-        failed = db.session.get(Release, release_id)
-        failed.status = ReleaseStatus.FAILED
-        failed.failure = type(error).__name__
+    with _one_at_a_time():
+        release = Release(reason=reason[:60], status=ReleaseStatus.BUILDING, started_at=now)
+        db.session.add(release)
         db.session.commit()
-        log.error("release %s failed: %s", release_id, type(error).__name__, exc_info=True)
-        raise PublishError(
-            f"release {release_id} failed ({type(error).__name__}); the previous one stays"
-        ) from error
+        release_id = release.id
+        try:
+            _build(release, now)
+        except Exception as error:
+            db.session.rollback()
+            _undo(release_id, type(error).__name__)
+            log.error("release %s failed: %s", release_id, type(error).__name__, exc_info=True)
+            raise PublishError(
+                f"release {release_id} failed ({type(error).__name__}); the previous one stays"
+            ) from error
     log.info(
         "release %s published: %s responses, %.1f s",
         release_id,
@@ -57,14 +57,38 @@ def publish(reason: str = "admin", *, now: datetime | None = None) -> Release:
     return release
 
 
+@contextmanager
+def _one_at_a_time():
+    """PostgreSQL: an advisory lock held on a connection of its own for the whole run, so that
+    workers on other machines wait rather than publish at the same time."""
+    if db.engine.dialect.name != "postgresql":
+        yield
+        return
+    with db.engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LOCK_KEY})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK_KEY})
+            connection.commit()
+
+
+def _undo(release_id: int, failure: str) -> None:
+    """A failed run: the responses it took in wait for the next release, and it is marked failed."""
+    db.session.execute(update(Response).where(Response.released_in == release_id).values(released_in=None))
+    db.session.execute(delete(ReleaseSchool).where(ReleaseSchool.release_id == release_id))
+    db.session.execute(delete(ReleaseItem).where(ReleaseItem.release_id == release_id))
+    failed = db.session.get(Release, release_id)
+    failed.status = ReleaseStatus.FAILED
+    failed.failure = failure
+    db.session.commit()
+
+
 def _build(release: Release, now: datetime) -> None:
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(db.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
     at_least = snapshot.min_new(current_app.config.get("RELEASE_MIN_NEW"))
     previous = snapshot.current_release_id()
     parts = snapshot.take_in(release.id, at_least=at_least, now=now)
-    carry = build.Carry(previous, frozenset((p.school_id, p.wave_id) for p in parts if p.rereleased))
-    db.session.flush()
     for part in parts:
         db.session.add(
             ReleaseSchool(
@@ -75,15 +99,18 @@ def _build(release: Release, now: datetime) -> None:
                 figures_from=part.figures_from,
             )
         )
+    # Committed (the release is not published yet) so the streaming export, on a connection of its
+    # own, reads exactly the responses taken in.
+    db.session.commit()
+    carry = build.Carry(previous, frozenset((p.school_id, p.wave_id) for p in parts if p.rereleased))
     items: dict = {}
     questionnaires = db.session.scalars(
         select(Wave.questionnaire_id).distinct().order_by(Wave.questionnaire_id)
     )
     for questionnaire_id in list(questionnaires):
-        try:
-            results = _load(questionnaire_id, released=True)
-        except LookupError:
+        if loaded.latest(questionnaire_id) is None:
             continue  # waves of a questionnaire that is not loaded here
+        results = taken_in(questionnaire_id)
         if results.scored.empty:
             continue
         items.update(build.questionnaire_items(results, carry))
