@@ -20,9 +20,9 @@ from questionnaires import Questionnaire
 from .data.results import GROUPS, Results, percentile
 from .models import School
 from .reference import ETHNICITY_MAJOR, GENDER, SEN
+from .results.policy import MIN_N
 from .tables import Column, Table
 
-MIN_N = 10
 YES_NO = {"Y": "Yes", "N": "No"}
 LEVEL_LABELS = {
     "fsm": {"Y": "Eligible for free school meals", "N": "Not eligible"},

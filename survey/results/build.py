@@ -22,8 +22,8 @@ from ..review import school as review_school
 from ..review import tables as review_tables
 from ..review.params import level_options
 from . import store
+from .policy import MIN_N
 
-MIN_N = dashboard.MIN_N
 GROUP_IDS = [g for g, _ in GROUPS]
 ADJUSTMENTS = ("raw", "contextualised")
 

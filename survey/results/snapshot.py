@@ -15,8 +15,9 @@ from sqlalchemy import case, func, select, update
 
 from ..extensions import db
 from ..models import Release, ReleaseSchool, ReleaseStatus, Response, ResponseStatus, Wave
+from .policy import RELEASE_MIN_NEW
 
-FLOOR = 10  # RELEASE_MIN_NEW may be raised, never lowered below this
+FLOOR = RELEASE_MIN_NEW  # may be raised by configuration, never lowered below this
 
 
 @dataclass(frozen=True)

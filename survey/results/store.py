@@ -88,9 +88,7 @@ def _restore(value: Any) -> Any:
                 note=value["note"],
             )
         if "__frame__" in value:
-            frame = pd.read_json(
-                StringIO(value["__frame__"]), orient="split", dtype=False, convert_dates=False
-            )
+            frame = pd.read_json(StringIO(value["__frame__"]), orient="split", dtype=False)
             frame.attrs.update(_restore(value.get("attrs") or {}))
             return frame
         if "__series__" in value:

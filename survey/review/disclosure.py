@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MIN_N = 10
+from ..results.policy import MIN_N
 
 
 @dataclass(frozen=True)

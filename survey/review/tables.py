@@ -29,11 +29,11 @@ from questionnaires import Questionnaire
 from .. import charts
 from ..dashboard import GROUP_LABELS, level_label, lost_learning_questions, scale_title
 from ..data.results import Results
+from ..results.policy import MIN_N
 from ..tables import PROTECTED, SUPPRESSED, Column, Table, format_value
 from .disclosure import Relation, protect
 from .params import COVARIATES, short_question
 
-MIN_N = 10
 _UNSET = object()  # an argument not given (None means "no model could be fitted")
 POSITION = {
     "above": "Above the 99.8% limits",
