@@ -69,8 +69,8 @@ def staff_session_check():
     session.clear()
     if reason in SIGNED_OUT:
         flash(SIGNED_OUT[reason].format(hours=f"{current_app.config['STAFF_SESSION_HOURS']:g}"))
-    if request.endpoint == "auth.sign_in":
-        return None  # the sign-in page itself, now for a signed-out visitor
+    if request.blueprint == "auth":
+        return None  # sign-in, sign-out, a reset link: carry on, now as a signed-out visitor
     return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
 
 
