@@ -13,6 +13,7 @@ returns DataFrames and checks its arguments with clear errors.
 
 from . import text
 from .aggregate import aggregate, wilson_interval
+from .design import clustered_gap, clustered_mean, rake
 from .disproportionality import at_least_once, disproportionality
 from .funnel import control_limits, funnel, funnel_limits, overdispersion_fit
 from .gaps import gaps
@@ -36,6 +37,8 @@ __all__ = [
     "at_least_once",
     "band_text",
     "benjamini_hochberg",
+    "clustered_gap",
+    "clustered_mean",
     "complete",
     "contextualise",
     "control_limits",
@@ -50,6 +53,7 @@ __all__ = [
     "meaningful_difference",
     "one_row_per_split",
     "overdispersion_fit",
+    "rake",
     "rank_band",
     "read_responses",
     "reliability",

@@ -13,6 +13,9 @@ from .model import Catalogue, Option, Question, Questionnaire, Scale, Section, S
 from .schema import QuestionnaireSpec, TextSpec
 
 DEFINITIONS = Path(__file__).parent / "definitions"
+# Symbols that say "good" and "bad": on a scale item they must sit on better and worse answers.
+GOOD_SYMBOLS = frozenset({"happy", "tick"})
+BAD_SYMBOLS = frozenset({"sad", "cross"})
 # LibYAML when PyYAML was built with it: ten times faster on the national files.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -241,9 +244,16 @@ class _Checker:
                     )
                 in_scale[item] = scale.id
                 sets.add(question.response_set)
-            if len(sets) > 1:
+            values = {
+                name: frozenset(o.value for o in spec.response_sets[name].options)
+                for name in sets
+                if name in spec.response_sets
+            }
+            if len(set(values.values())) > 1 or None in sets:
                 names = ", ".join(sorted(str(s) for s in sets))
-                self.problems.append(f"{where}.items: items use different response sets ({names})")
+                self.problems.append(
+                    f"{where}.items: items use response sets with different values ({names})"
+                )
             for j, item in enumerate(scale.reverse):
                 if item not in scale.items:
                     self.problems.append(f"{where}.reverse[{j}]: '{item}' is not one of the scale's items")
@@ -251,11 +261,43 @@ class _Checker:
                 self.problems.append(
                     f"{where}.min_answered: {scale.min_answered} is more than its {len(scale.items)} items"
                 )
-            rset = spec.response_sets.get(next(iter(sets))) if len(sets) == 1 and None not in sets else None
-            if rset:
-                low, high = min(o.value for o in rset.options), max(o.value for o in rset.options)
+            if len(set(values.values())) == 1 and None not in sets:
+                low, high = min(next(iter(values.values()))), max(next(iter(values.values())))
                 if not low <= scale.positive_at <= high:
                     self.problems.append(f"{where}.positive_at: {scale.positive_at} is outside {low}–{high}")
+                self._symbols(where, scale, questions, low, high)
+
+    def _symbols(self, where: str, scale, questions: dict, low: int, high: int) -> None:
+        """A face or tick must agree with the scoring: children answer by the symbol.
+
+        After reverse coding, an option scored below the middle of the range is a worse answer:
+        it must not carry a happy face or a tick, and a better answer must not carry a sad face or
+        a cross. ("Yes" with a happy face on "I get bullied" is the mistake this catches.)
+        """
+        middle = (low + high) / 2
+        for item in scale.items:
+            question = questions.get(item)
+            rset = self.spec.response_sets.get(question.response_set) if question else None
+            if rset is None:
+                continue
+            reverse = item in scale.reverse
+            for option in rset.options:
+                scored = low + high - option.value if reverse else option.value
+                label = option.label.translations.get("en") or next(
+                    iter(option.label.translations.values()), ""
+                )
+                wrong = (option.symbol in GOOD_SYMBOLS and scored < middle) or (
+                    option.symbol in BAD_SYMBOLS and scored > middle
+                )
+                if wrong:
+                    kind = "reverse-scored " if reverse else ""
+                    better = "worse" if option.symbol in GOOD_SYMBOLS else "better"
+                    self.problems.append(
+                        f"{where}: {kind}item '{item}' uses response set '{question.response_set}', which "
+                        f"puts a {option.symbol} symbol on '{label}', the {better} answer; give it a "
+                        "response set whose symbols follow the scoring (e.g. never / sometimes / a lot "
+                        "for a negative statement)"
+                    )
 
 
 def _text(spec: TextSpec | None) -> Text | None:

@@ -6,6 +6,7 @@ import itertools
 import math
 import re
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,19 @@ from hypothesis import strategies as st
 
 from analysis import redaction
 from analysis import text as free_text
-from analysis.text import THEMES, redact, redact_all, sentiment, theme_matches, themes
+from analysis.text import (
+    THEME_FILES,
+    THEMES,
+    TONE_VALIDATED,
+    load_themes,
+    redact,
+    redact_all,
+    sentiment,
+    theme_matches,
+    themes,
+    tone,
+    tone_agreement,
+)
 
 # Any Unicode: control characters, emoji, right-to-left text, combining marks, Welsh diacritics,
 # and lone surrogates (category Cs), which a broken UTF-16 source can hand over.
@@ -422,3 +435,58 @@ def test_redact_all_output_can_be_written(tmp_path_factory, texts):
     folder = tmp_path_factory.mktemp("redacted")
     redacted.to_parquet(folder / "free-text.parquet")
     redacted.to_csv(folder / "free-text.csv", index=False)
+
+
+# ------------------------------------------------------------------------------------------------
+# Tone: validated against people's labels before any label may be shown
+# ------------------------------------------------------------------------------------------------
+
+LABELLED = Path(__file__).parents[1] / "data" / "child_comments.csv"
+
+
+def test_labelled_set_is_large_enough_and_bilingual():
+    labelled = pd.read_csv(LABELLED)
+    assert len(labelled) >= 200
+    assert set(labelled["language"]) == {"en", "cy"}
+    assert set(labelled["tone"]) == {"positive", "neutral", "negative"}
+    assert labelled["text"].is_unique
+
+
+def test_tone_labels_are_shown_only_if_they_agree_with_people_80_percent_of_the_time():
+    agreement = tone_agreement(pd.read_csv(LABELLED))
+    assert agreement.loc["all", "comments"] >= 200
+    assert bool(agreement.loc["all", "agreement"] >= 0.8) is TONE_VALIDATED
+    # What the validation found: the analyser misreads children's English and knows no Welsh.
+    assert agreement.loc["all", "agreement"] == pytest.approx(0.438, abs=0.005)
+    assert agreement.loc["cy", "agreement"] < 0.35
+
+
+def test_the_tone_failures_the_issue_found_are_in_the_labelled_set():
+    labelled = pd.read_csv(LABELLED).set_index("text")
+    for text, truth in [("I want to die", "negative"), ("this school is sick", "positive"),
+                        ("Dw i'n caru fy ysgol", "positive")]:  # fmt: skip
+        assert labelled.loc[text, "tone"] == truth
+        assert tone([text]).iloc[0] != truth
+
+
+def test_tone_agreement_explains_a_bad_label():
+    with pytest.raises(ValueError, match="positive, neutral or negative"):
+        tone_agreement(pd.DataFrame({"text": ["hi"], "tone": ["happy"], "language": ["en"]}))
+
+
+# ------------------------------------------------------------------------------------------------
+# The keyword lists are data files
+# ------------------------------------------------------------------------------------------------
+
+
+def test_theme_lists_are_read_from_the_data_files():
+    files = sorted(THEME_FILES.glob("*.txt"))
+    assert [f.stem.split("-", 1)[1] for f in files] == list(THEMES)
+    assert load_themes() == THEMES
+    assert "want to die" in THEMES["safeguarding"] and "eisiau marw" in THEMES["safeguarding"]
+
+
+def test_a_theme_file_without_keywords_is_refused(tmp_path):
+    (tmp_path / "01-empty.txt").write_text("# nothing yet\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"01-empty\.txt: theme 'empty' has no keywords"):
+        load_themes(tmp_path)
