@@ -18,6 +18,7 @@ from .disproportionality import at_least_once, disproportionality
 from .funnel import control_limits, funnel, funnel_limits, overdispersion_fit
 from .gaps import gaps
 from .io import complete, from_frame, read_responses, write_table
+from .items import item_results
 from .markers import (
     benjamini_hochberg,
     gap_estimates,
@@ -49,6 +50,7 @@ __all__ = [
     "funnel_limits",
     "gap_estimates",
     "gaps",
+    "item_results",
     "mark",
     "meaningful_difference",
     "one_row_per_split",
