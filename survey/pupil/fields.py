@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from questionnaires import Option, Question
 
+from ..cache import KeyedCache
 from .answers import PREFER_NOT_TO_SAY
 from .store import Saved
 
@@ -212,16 +213,14 @@ class ChoiceHtml:
         return Markup("".join(out))
 
 
-# (question object, kept alive so its id is not reused, and its cut HTML) by (id, language, primary)
-_CHOICES: dict[tuple[int, str, bool], tuple[Question, ChoiceHtml | None]] = {}
+# A question's cut HTML, by the question itself (its value: two equal questions render the same).
+_CHOICES: KeyedCache[tuple[Question, str, bool], ChoiceHtml | None] = KeyedCache(
+    "pupil choice questions", maxsize=2048
+)
 
 
 def _choice_html(q: Question, language: str, primary: bool) -> ChoiceHtml | None:
-    key = (id(q), language, primary)
-    found = _CHOICES.get(key)
-    if found is None or found[0] is not q:
-        found = _CHOICES[key] = (q, _cut(q, language, primary))
-    return found[1]
+    return _CHOICES.get((q, language, primary), lambda: _cut(q, language, primary))
 
 
 def _cut(q: Question, language: str, primary: bool) -> ChoiceHtml | None:
