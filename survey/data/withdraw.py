@@ -17,6 +17,7 @@ from .. import codes
 from ..extensions import db
 from ..models import Answer, PupilCode, Response, RosterEntry, School, User, Wave, utcnow
 from . import audit
+from .actions import user_action
 
 
 class NotFound(LookupError):
@@ -100,11 +101,12 @@ def _found(code: PupilCode, field: str) -> Found:
     return Found(code=code, response=response, answers=answers or 0)
 
 
+@user_action
 def withdraw(found: Found, *, actor: User | str) -> int:
     """Delete the response, its answers and the code, and mark the roster entry withdrawn; the number
     of answers deleted.
 
-    The caller commits. Deleted explicitly in order, since SQLite does not enforce the cascades.
+    Deleted explicitly in order, since SQLite does not enforce the cascades.
     """
     code, response = found.code, found.response
     school_urn, wave_id, entry_id = code.school.urn, code.wave_id, code.roster_entry_id

@@ -5,51 +5,37 @@ and how well its respondents represent its roster, and its roster its local auth
 from __future__ import annotations
 
 import math
-import threading
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
 
 import analysis
 
 from .. import charts
+from ..cache import KeyedCache, Same
 from ..dashboard import GROUP_LABELS, SchoolResults, level_label, scale_title, school_results
+from ..data import schools as school_data
+from ..data import waves as wave_data
 from ..data.results import Results
-from ..extensions import db
-from ..models import RosterEntry, School
+from ..models import School
 from ..tables import SUPPRESSED, Column, Table
 from .tables import CellTable, Page, _finite
 
-ROSTER_COLUMNS = {
-    "year_group": RosterEntry.year_group,
-    "gender": RosterEntry.gender,
-    "ethnicity_major": RosterEntry.ethnicity_major,
-    "sen": RosterEntry.sen,
-    "fsm": RosterEntry.fsm,
-    "eal": RosterEntry.eal,
-    "looked_after": RosterEntry.looked_after,
-}
-
-
-_CACHE: dict[tuple, tuple[Results, list[Table], int]] = {}
-_CACHE_SIZE = 128
-_lock = threading.Lock()
+# By the results object itself (`Same`: they carry no version of their own yet), school and choices.
+_TABLES: KeyedCache[tuple[Same, int, int, str, str], tuple[list[Table], int]] = KeyedCache(
+    "school dashboard tables", maxsize=128
+)
 
 
 def dashboard_tables(results: Results, school: School, wave_id: int, scale_id: str, group: str):
     """The school dashboard's tables and respondents (`survey.dashboard.school_results`), kept in
     memory while the results are unchanged: a page and its downloads build them once."""
-    key = (id(results), school.urn, wave_id, scale_id, group)
-    found = _CACHE.get(key)
-    if found is not None and found[0] is results:
-        return found[1], found[2]
-    built = school_results(results, school, wave_id, scale_id=scale_id, group=group)
-    with _lock:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = (results, built.tables, built.n)
-    return built.tables, built.n
+
+    def build() -> tuple[list[Table], int]:
+        built = school_results(results, school, wave_id, scale_id=scale_id, group=group)
+        return built.tables, built.n
+
+    return _TABLES.get((Same(results), school.urn, wave_id, scale_id, group), build)
 
 
 def school_page(results: Results, school: School, wave_id: int, *, scale_id: str, group: str) -> Page:
@@ -148,14 +134,7 @@ def _dashboard_charts(found: SchoolResults, page: Page) -> None:
 
 
 def _roster(wave_id: int, school_ids: list[int], group: str) -> pd.DataFrame:
-    column = ROSTER_COLUMNS[group]
-    rows = db.session.execute(
-        select(RosterEntry.school_id, column.label("level")).where(
-            RosterEntry.wave_id == wave_id,
-            RosterEntry.school_id.in_(school_ids),
-            RosterEntry.withdrawn_at.is_(None),  # withdrawn on request: as if never on the roster
-        )
-    ).all()
+    rows = wave_data.roster_levels(wave_id, school_ids, group)
     frame = pd.DataFrame(rows, columns=["school_id", "level"])
     return frame.assign(level=frame["level"].map(lambda v: _code(group, v), na_action="ignore"))
 
@@ -192,7 +171,7 @@ def representativeness(results: Results, school: School, wave_id: int, group: st
     label = GROUP_LABELS[group]
     own = results.for_school(school.urn, wave_id)
     roster = _roster(wave_id, [school.id], group)
-    la_ids = list(db.session.scalars(select(School.id).where(School.la_code == school.la_code)))
+    la_ids = school_data.ids_in_local_authority(school.la_code)
     la_roster = _roster(wave_id, la_ids, group)
     answered = _counts(own[group])
     listed = _counts(roster["level"])
