@@ -7,6 +7,7 @@ national report shows: one row per group, and nothing published about fewer than
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -162,8 +163,8 @@ def aggregate(
     primary = n < min_n
     extra = _suppression.complementary(primary, n, _suppression.set_ids(table, by[:-1]), min_n)
     hidden = primary | extra
-    values = [n, mean, sd, se, mean - half, mean + half, pct, pct_low, pct_high]
-    for name, column in zip(STATISTICS, values, strict=True):
+    computed = [n, mean, sd, se, mean - half, mean + half, pct, pct_low, pct_high]
+    for name, column in zip(STATISTICS, computed, strict=True):
         table[name] = np.where(hidden, np.nan, column)
     table["suppressed"] = hidden
     table["suppressed_reason"] = _suppression.reasons(primary, extra)
@@ -206,7 +207,7 @@ def wilson_interval(
     return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
-def _columns(by: Hashable | Sequence[Hashable], reserved: Sequence[str] = ()) -> list:
+def _columns(by: Hashable | Sequence[Hashable], reserved: Sequence[str] = ()) -> list[Any]:
     """`by` as a list of column names, checked against the result's own column names."""
     columns = list(by) if isinstance(by, (list, tuple)) else [by]
     if not columns:

@@ -8,7 +8,10 @@ item value from which an answer counts as positive. `score` applies these to the
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
@@ -128,7 +131,9 @@ def _score_scale(responses: pd.DataFrame, scale: Scale) -> tuple[np.ndarray, np.
     rows = len(responses)
     low, high = scale.range
     total = np.zeros(rows, dtype=np.float32)  # sums of small whole numbers: exact in float32
-    answered = np.zeros(rows, dtype=np.int8 if len(scale.items) < 128 else np.int16)
+    answered: npt.NDArray[np.signedinteger[Any]] = np.zeros(
+        rows, dtype=np.int8 if len(scale.items) < 128 else np.int16
+    )
     positive = np.zeros(rows, dtype=answered.dtype)
     for item in scale.items:
         values = _item_values(responses[item], item)

@@ -270,7 +270,7 @@ def tone_agreement(
 
 def _keyword_pattern(keyword: str) -> str:
     keyword = _normalise(keyword.strip())
-    parts = []
+    parts: list[str] = []
     for char in keyword:
         if char.isspace():
             if not parts or parts[-1] != r"[\s\-‐‑]+":

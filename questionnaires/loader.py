@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, overload
 
 import yaml
 from pydantic import ValidationError
 
-from .model import Catalogue, Option, Question, Questionnaire, Scale, Section, ShowIf, Text
-from .schema import QuestionnaireSpec, TextSpec
+from .model import CHOICE_TYPES, Catalogue, Option, Question, Questionnaire, Scale, Section, ShowIf, Text
+from .schema import QuestionnaireSpec, QuestionSpec, ShowIfSpec, TextSpec
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 DEFINITIONS = Path(__file__).parent / "definitions"
 # Symbols that say "good" and "bad": on a scale item they must sit on better and worse answers.
@@ -76,7 +81,7 @@ def loads(source: str, *, filename: str = "<questionnaire>", expect_id: str | No
     return _build(spec, source=filename, checksum=checksum)
 
 
-def _path(loc: tuple) -> str:
+def _path(loc: tuple[int | str, ...]) -> str:
     text = ""
     for part in loc:
         if isinstance(part, int):
@@ -88,7 +93,7 @@ def _path(loc: tuple) -> str:
     return text or "(top level)"
 
 
-def _describe(error: dict) -> str:
+def _describe(error: ErrorDetails) -> str:
     message = error["msg"]
     if error["type"] == "missing":
         message = "is required"
@@ -114,6 +119,9 @@ def _describe(error: dict) -> str:
     elif message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
     return f"{_path(error['loc'])}: {message}"
+
+
+Earlier = dict[str, tuple[str, str | None]]  # question id -> (type, response set)
 
 
 class _Checker:
@@ -145,8 +153,8 @@ class _Checker:
             if language not in self.spec.languages:
                 self.problems.append(f"{where}.review: '{language}' is not one of the languages")
 
-    def _unique(self, values: list, where: str, what: str) -> None:
-        seen: set = set()
+    def _unique(self, values: Sequence[object], where: str, what: str) -> None:
+        seen: set[object] = set()
         for value in values:
             if value in seen:
                 self.problems.append(f"{where}: {what} {value!r} is used more than once")
@@ -155,7 +163,7 @@ class _Checker:
     def _sections(self) -> None:
         spec = self.spec
         self._unique([s.id for s in spec.sections], "sections", "id")
-        earlier: dict[str, tuple[str, object]] = {}  # question id -> (type, response set)
+        earlier: Earlier = {}  # question id -> (type, response set)
         profiles: set[str] = set()
         for s, section in enumerate(spec.sections):
             self._text(f"sections[{s}].title", section.title)
@@ -167,11 +175,17 @@ class _Checker:
                     self.problems.append(f"{where}.id: '{question.id}' is used more than once")
                 earlier[question.id] = (question.type, question.response_set)
 
-    def _question(self, where, question, earlier, profiles) -> None:
+    def _question(
+        self,
+        where: str,
+        question: QuestionSpec,
+        earlier: Earlier,
+        profiles: set[str],
+    ) -> None:
         spec = self.spec
         self._text(f"{where}.text", question.text)
         self._text(f"{where}.hint", question.hint)
-        choice = question.type in ("single", "multiple")
+        choice = question.type in CHOICE_TYPES
         if choice and question.response_set is None:
             self.problems.append(f"{where}.response_set: is required for a '{question.type}' question")
         if not choice and question.response_set is not None:
@@ -200,7 +214,7 @@ class _Checker:
         if question.show_if:
             self._show_if(f"{where}.show_if", question.show_if, earlier, question.id)
 
-    def _show_if(self, where, show_if, earlier, own_id) -> None:
+    def _show_if(self, where: str, show_if: ShowIfSpec, earlier: Earlier, own_id: str) -> None:
         target = show_if.question
         if target == own_id:
             self.problems.append(f"{where}.question: a question cannot depend on itself")
@@ -211,10 +225,10 @@ class _Checker:
             self.problems.append(f"{where}.question: '{target}' {problem}")
             return
         qtype, rset_name = earlier[target]
-        if qtype not in ("single", "multiple"):
+        if qtype not in CHOICE_TYPES:
             self.problems.append(f"{where}.question: '{target}' is a '{qtype}' question, not a choice")
             return
-        rset = self.spec.response_sets.get(rset_name)
+        rset = self.spec.response_sets.get(rset_name) if rset_name else None
         if rset:
             values = {o.value for o in rset.options}
             for value in show_if.any_of:
@@ -230,7 +244,7 @@ class _Checker:
             where = f"scales[{i}]"
             self._text(f"{where}.title", scale.title)
             self._unique(scale.items, f"{where}.items", "item")
-            sets = set()
+            sets: set[str | None] = set()
             for j, item in enumerate(scale.items):
                 question = questions.get(item)
                 if question is None:
@@ -300,16 +314,17 @@ class _Checker:
                     )
 
 
+@overload
+def _text(spec: TextSpec) -> Text: ...
+@overload
+def _text(spec: None) -> None: ...
 def _text(spec: TextSpec | None) -> Text | None:
     return None if spec is None else Text(spec.translations, tuple(spec.review))
 
 
 def _build(spec: QuestionnaireSpec, *, source: str, checksum: str) -> Questionnaire:
     options = {
-        name: tuple(
-            Option(o.value, _text(o.label), o.symbol, o.code, o.exclusive)  # type: ignore[arg-type]
-            for o in rset.options
-        )
+        name: tuple(Option(o.value, _text(o.label), o.symbol, o.code, o.exclusive) for o in rset.options)
         for name, rset in spec.response_sets.items()
     }
     scale_of = {item: scale.id for scale in spec.scales for item in scale.items}
@@ -319,7 +334,7 @@ def _build(spec: QuestionnaireSpec, *, source: str, checksum: str) -> Questionna
             Question(
                 id=q.id,
                 type=q.type,
-                text=_text(q.text),  # type: ignore[arg-type]
+                text=_text(q.text),
                 section=section.id,
                 options=options.get(q.response_set, ()) if q.response_set else (),
                 hint=_text(q.hint),
@@ -336,7 +351,7 @@ def _build(spec: QuestionnaireSpec, *, source: str, checksum: str) -> Questionna
         )
         sections.append(
             Section(section.id, _text(section.title), questions, _text(section.intro), section.only_in)
-        )  # type: ignore[arg-type]
+        )
     questions_by_id = {q.id: q for s in sections for q in s.questions}
     scales = []
     for scale in spec.scales:
@@ -344,7 +359,7 @@ def _build(spec: QuestionnaireSpec, *, source: str, checksum: str) -> Questionna
         scales.append(
             Scale(
                 id=scale.id,
-                title=_text(scale.title),  # type: ignore[arg-type]
+                title=_text(scale.title),
                 items=tuple(scale.items),
                 reverse=frozenset(scale.reverse),
                 min_answered=scale.min_answered or math.ceil(len(scale.items) / 2),
@@ -358,7 +373,7 @@ def _build(spec: QuestionnaireSpec, *, source: str, checksum: str) -> Questionna
         audience=spec.audience,
         years=tuple(spec.years),
         languages=tuple(spec.languages),
-        title=_text(spec.title),  # type: ignore[arg-type]
+        title=_text(spec.title),
         sections=Catalogue(sections),
         scales=Catalogue(scales),
         source=source,

@@ -35,7 +35,10 @@ def database_uses(path: Path) -> list[str]:
     """`select(...)` calls, `db.` uses and imports of the session or of SQLAlchemy's query builders."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "select":
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", "")) == "select"
+        ):
             found.append(f"{node.lineno}: select(")
         elif isinstance(node, ast.Attribute) and getattr(node.value, "id", None) == "db":
             found.append(f"{node.lineno}: db.{node.attr}")

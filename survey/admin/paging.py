@@ -35,7 +35,7 @@ class Page:
         args = {key: value for key, value in self.filters.items() if value}
         if number > 1:
             args["page"] = number
-        return url_for(request.endpoint, **args)
+        return url_for(request.endpoint or "", **args)
 
     def pagination(self) -> dict | None:
         """Parameters for govukPagination, or None when everything fits on one page."""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import IO
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 
 from ..extensions import db
 from ..importers import read_schools
@@ -45,7 +45,7 @@ def search(text: str = "") -> Select:
     """Schools by name whose name contains the text, or whose URN it is."""
     query = select(School).order_by(School.name, School.urn)
     if text:
-        condition = School.name.ilike(audit.contains(text), escape="\\")
+        condition: ColumnElement[bool] = School.name.ilike(audit.contains(text), escape="\\")
         if text.isdigit() and len(text) <= 7:
             condition = or_(condition, School.urn == int(text))
         query = query.where(condition)

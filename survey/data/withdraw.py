@@ -110,7 +110,8 @@ def withdraw(found: Found, *, actor: User | str) -> int:
     """
     code, response = found.code, found.response
     school_urn, wave_id, entry_id = code.school.urn, code.wave_id, code.roster_entry_id
-    answers = db.session.execute(delete(Answer).where(Answer.response_id == response.id)).rowcount
+    deleted = db.session.execute(delete(Answer).where(Answer.response_id == response.id))
+    answers: int = deleted.rowcount  # type: ignore[attr-defined]  # a CursorResult
     db.session.execute(delete(Response).where(Response.id == response.id))
     db.session.execute(delete(PupilCode).where(PupilCode.id == code.id))
     if entry_id is not None:  # codes of anonymous class sessions have no roster entry

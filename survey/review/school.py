@@ -5,6 +5,7 @@ and how well its respondents represent its roster, and its roster its local auth
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -190,12 +191,13 @@ def representativeness(results: Results, school: School, wave_id: int, group: st
         row = match.iloc[0]
         return _finite(row["n"]) or 0.0, Table.hidden(row["suppressed_reason"]), True
 
-    first_rows, second_rows = [], []
+    first_rows: list[dict[str, Any]] = []
+    second_rows: list[dict[str, Any]] = []
     for level in levels:
         roster_n, roster_hidden, on_roster = find(listed, level)
         answer_n, answer_hidden, answering = find(answered, level)
         area_n, area_hidden, _ = find(area, level)
-        hidden_first = {}
+        hidden_first: dict[str, str | bool] = {}
         if roster_hidden:
             hidden_first |= dict.fromkeys(("roster", "roster_share", "rate"), roster_hidden)
         if answer_hidden:

@@ -39,7 +39,11 @@ def _questionnaire_choices(school: School) -> list[tuple[str, str]]:
     preferred = PHASE_QUESTIONNAIRES.get(school.phase.strip().lower())
     if preferred in ids:
         ids = [preferred] + [i for i in ids if i != preferred]
-    return [(i, loaded.definition(i, loaded.latest(i).version).title.get_for("en")) for i in ids]
+    return [
+        (i, loaded.definition(i, version.version).title.get_for("en"))
+        for i in ids
+        if (version := loaded.latest(i)) is not None
+    ]
 
 
 @bp.route("/<int:urn>/waves/new", methods=["GET", "POST"])
@@ -50,7 +54,7 @@ def new_wave(urn: int):
     form.questionnaire.choices = _questionnaire_choices(school)
     if request.method == "GET" and form.questionnaire.choices:
         form.questionnaire.data = form.questionnaire.choices[0][0]
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.opens.data and form.closes.data:
         wave = wave_data.create_wave(
             name=form.name.data,
             questionnaire_id=form.questionnaire.data,
