@@ -224,7 +224,7 @@ class PageInput:
 def read_page(section: Section, form, saved: Mapping[str, object]) -> PageInput:
     """Parse a posted page in question order; a follow-up counts as asked if the answers above it,
     as posted, ask it. Raises answers.BadInput for a post the page could not have sent."""
-    from .answers import PARSERS
+    from .questions import parse
 
     before = {q.id for q in visible_questions(section, saved)}
     values = dict(saved)
@@ -235,7 +235,7 @@ def read_page(section: Section, form, saved: Mapping[str, object]) -> PageInput:
             continue
         if question.id not in before:
             result.revealed.append(question.id)
-        parsed = PARSERS[question.type](question, form)
+        parsed = parse(question, form)
         result.raw[question.id] = parsed.raw
         if parsed.error:
             result.errors[question.id] = parsed.error

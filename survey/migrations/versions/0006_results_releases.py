@@ -26,8 +26,12 @@ def upgrade():
     )
     op.create_table(
         "release_school",
-        sa.Column("release_id", sa.Integer(), sa.ForeignKey("release.id", ondelete="CASCADE"), primary_key=True),
-        sa.Column("school_id", sa.Integer(), sa.ForeignKey("school.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(
+            "release_id", sa.Integer(), sa.ForeignKey("release.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column(
+            "school_id", sa.Integer(), sa.ForeignKey("school.id", ondelete="CASCADE"), primary_key=True
+        ),
         sa.Column("wave_id", sa.Integer(), sa.ForeignKey("wave.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("responses", sa.Integer(), nullable=False),
         sa.Column("figures_from", sa.Integer(), nullable=False),
@@ -35,7 +39,9 @@ def upgrade():
     op.create_table(
         "release_item",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("release_id", sa.Integer(), sa.ForeignKey("release.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "release_id", sa.Integer(), sa.ForeignKey("release.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("kind", sa.String(40), nullable=False),
         sa.Column("key", sa.String(200), nullable=False),
         sa.Column("payload", sa.LargeBinary(), nullable=False),

@@ -20,9 +20,9 @@ from flask import current_app, render_template
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from ..cache import KeyedCache
-from ..security import csp_nonce
-from .fields import compact
+from ...cache import KeyedCache
+from ...security import csp_nonce
+from .compact import compact
 
 
 def marker(name: str) -> Markup:
@@ -114,9 +114,9 @@ def section_page(questions: list[Markup], action: str, version: str, key: tuple,
                 **context,
             )
         )
-        first, second = str(first), str(second)  # (Markup + str would escape the str)
-        between = html[html.index(first) + len(first) : html.index(second)]
-        html = html.replace(first + between + second, str(marker("questions")))
+        one, two = str(first), str(second)  # (Markup + str would escape the str)
+        between = html[html.index(one) + len(one) : html.index(two)]
+        html = html.replace(one + between + two, str(marker("questions")))
         return Shell(tuple(_MARKER.split(html)), between)
 
     found = _kept(("section", *key), make)
