@@ -37,6 +37,10 @@ def by_urn(urn: int) -> School | None:
     return db.session.scalar(db.select(School).filter_by(urn=urn))
 
 
+def get(school_id: int) -> School | None:
+    return db.session.get(School, school_id)
+
+
 def by_urns(urns: list[int]) -> list[School]:
     return list(db.session.scalars(select(School).where(School.urn.in_(urns))))
 

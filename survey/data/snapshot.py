@@ -144,12 +144,12 @@ class _Reader:
     def texts(self, query: sa.Select) -> pd.DataFrame:
         """Free text keeps every character (newlines, quotes): read with psycopg's own parser."""
         if self.postgres:
-            cursor = self.connection.connection.dbapi_connection.cursor()
+            cursor = self.connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             with cursor.copy(f"COPY ({self._sql(query)}) TO STDOUT") as copy:
                 copy.set_types(["int8", "text", "text"])
                 rows = list(copy.rows())
         else:
-            rows = self.connection.execute(query).all()
+            rows = list(self.connection.execute(query).all())
         return pd.DataFrame(rows, columns=TEXT_FIELDS, dtype=object)
 
     def ids(self, query: sa.Select) -> np.ndarray:
@@ -165,7 +165,7 @@ class _Reader:
 
     def _copy(self, query: sa.Select, names: list[str]) -> pd.DataFrame:
         buffer = bytearray()
-        cursor = self.connection.connection.dbapi_connection.cursor()
+        cursor = self.connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         with cursor.copy(f"COPY ({self._sql(query)}) TO STDOUT WITH (FORMAT csv)") as copy:
             for block in copy:
                 buffer += block

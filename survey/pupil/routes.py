@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import wraps
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
@@ -328,7 +329,7 @@ def _same_page(page: Section) -> str:
     Never ``url_for(..., **request.args)``: url_for takes some keywords itself (``_external``,
     ``_anchor``, ...) and the route has a ``section_id``, so a crafted query string was a 500.
     """
-    kept = {"return": "check"} if request.args.get("return") == "check" else {}
+    kept: dict[str, Any] = {"return": "check"} if request.args.get("return") == "check" else {}
     return url_for("pupil.section", section_id=page.id, **kept)
 
 
