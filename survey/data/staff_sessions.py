@@ -89,9 +89,14 @@ def end_all(user: User) -> None:
     )
 
 
-@user_action
 def seen(record: StaffSession) -> None:
-    """The session was used just now (written at most every `TOUCH_EVERY`)."""
+    """The session was used just now: written (and committed) at most every `TOUCH_EVERY`."""
+    if utcnow() - record.last_seen_at >= TOUCH_EVERY:
+        _touched(record)
+
+
+@user_action
+def _touched(record: StaffSession) -> None:
     touch(record)
 
 
