@@ -74,7 +74,7 @@ def item_results(
         )
     require_min_n(min_n)
     require_level(level)
-    keys = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    keys = [] if by is None else ([by] if isinstance(by, str) else list(by))  # type: ignore[call-overload]
     items = [(scale, item) for scale in questionnaire.scales for item in scale.items]
     require_columns(responses, [*keys, *(item for _, item in items)], "responses")
 

@@ -12,7 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from .model import CHOICE_TYPES, Catalogue, Option, Question, Questionnaire, Scale, Section, ShowIf, Text
-from .schema import QuestionnaireSpec, QuestionSpec, ShowIfSpec, TextSpec
+from .schema import QuestionnaireSpec, QuestionSpec, ScaleSpec, ShowIfSpec, TextSpec
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -281,7 +281,9 @@ class _Checker:
                     self.problems.append(f"{where}.positive_at: {scale.positive_at} is outside {low}–{high}")
                 self._symbols(where, scale, questions, low, high)
 
-    def _symbols(self, where: str, scale, questions: dict, low: int, high: int) -> None:
+    def _symbols(
+        self, where: str, scale: ScaleSpec, questions: dict[str, QuestionSpec], low: int, high: int
+    ) -> None:
         """A face or tick must agree with the scoring: children answer by the symbol.
 
         After reverse coding, an option scored below the middle of the range is a worse answer:
@@ -291,7 +293,8 @@ class _Checker:
         middle = (low + high) / 2
         for item in scale.items:
             question = questions.get(item)
-            rset = self.spec.response_sets.get(question.response_set) if question else None
+            rset_name = question.response_set if question else None
+            rset = self.spec.response_sets.get(rset_name) if rset_name else None
             if rset is None:
                 continue
             reverse = item in scale.reverse
@@ -307,7 +310,7 @@ class _Checker:
                     kind = "reverse-scored " if reverse else ""
                     better = "worse" if option.symbol in GOOD_SYMBOLS else "better"
                     self.problems.append(
-                        f"{where}: {kind}item '{item}' uses response set '{question.response_set}', which "
+                        f"{where}: {kind}item '{item}' uses response set '{rset_name}', which "
                         f"puts a {option.symbol} symbol on '{label}', the {better} answer; give it a "
                         "response set whose symbols follow the scoring (e.g. never / sometimes / a lot "
                         "for a negative statement)"
