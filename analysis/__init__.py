@@ -11,7 +11,7 @@ returns DataFrames and checks its arguments with clear errors.
 >>> analysis.aggregate(scored, ["school_urn", "fsm"], "belonging")  # doctest: +SKIP
 """
 
-from . import text
+from . import disclosure, text
 from .aggregate import aggregate, wilson_interval
 from .design import clustered_gap, clustered_mean, rake
 from .disproportionality import at_least_once, disproportionality
@@ -44,6 +44,7 @@ __all__ = [
     "contextualise",
     "control_limits",
     "design_effect",
+    "disclosure",
     "disproportionality",
     "from_frame",
     "funnel",
