@@ -55,8 +55,10 @@ demo: db ## Load demo data, print pupil codes and staff logins, and serve on htt
 serve: db ## Upgrade DATABASE_URL, load the questionnaires and serve with gunicorn on port $(PORT)
 	PORT=$(PORT) $(BIN)/gunicorn --config python:survey.gunicorn_conf 'survey:create_app()'
 
-test: install-test ## Check dependencies for known vulnerabilities, then run every test (SQLite, PostgreSQL, Chromium)
+test: install-test ## Check dependencies, types (mypy) and analysis's examples, then run every test
 	@$(MAKE) --no-print-directory audit
+	$(BIN)/mypy
+	$(BIN)/pytest --doctest-modules analysis -q -p no:cacheprovider
 	$(BIN)/pytest
 
 # pip-audit asks PyPI about each installed version. A package it cannot look up is listed as "could
@@ -70,8 +72,9 @@ audit: $(VENV)/.installed-test ## Check the installed packages for known vulnera
 	if [ $$skipped -gt 0 ]; then echo "pip-audit: $$skipped packages could not be audited (see $(AUDIT_LOG))"; fi; \
 	exit $$status
 
-lint: $(VENV)/.installed-test ## Check the code with ruff
+lint: $(VENV)/.installed-test ## Check the code with ruff, and the types with mypy (settings: setup.cfg)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 chromium: ## Install Debian's chromium for the browser tests, if missing (needs root)
 	@if command -v chromium >/dev/null 2>&1; then :; \

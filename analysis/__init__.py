@@ -11,12 +11,14 @@ returns DataFrames and checks its arguments with clear errors.
 >>> analysis.aggregate(scored, ["school_urn", "fsm"], "belonging")  # doctest: +SKIP
 """
 
-from . import text
+from . import disclosure, text
 from .aggregate import aggregate, wilson_interval
+from .design import clustered_gap, clustered_mean, rake
 from .disproportionality import at_least_once, disproportionality
 from .funnel import control_limits, funnel, funnel_limits, overdispersion_fit
 from .gaps import gaps
 from .io import complete, from_frame, read_responses, write_table
+from .items import item_results
 from .markers import (
     benjamini_hochberg,
     gap_estimates,
@@ -36,20 +38,25 @@ __all__ = [
     "at_least_once",
     "band_text",
     "benjamini_hochberg",
+    "clustered_gap",
+    "clustered_mean",
     "complete",
     "contextualise",
     "control_limits",
     "design_effect",
+    "disclosure",
     "disproportionality",
     "from_frame",
     "funnel",
     "funnel_limits",
     "gap_estimates",
     "gaps",
+    "item_results",
     "mark",
     "meaningful_difference",
     "one_row_per_split",
     "overdispersion_fit",
+    "rake",
     "rank_band",
     "read_responses",
     "reliability",

@@ -28,8 +28,12 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from questionnaires import Questionnaire
 
 __all__ = ["main"]
 
@@ -66,7 +70,7 @@ def _columns(text: str | None) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _load(args: argparse.Namespace):
+def _load(args: argparse.Namespace) -> Questionnaire:
     import questionnaires
 
     try:
@@ -78,7 +82,7 @@ def _load(args: argparse.Namespace):
         raise ValueError(message[0].lower() + message[1:]) from None
 
 
-def _responses(args: argparse.Namespace, questionnaire) -> pd.DataFrame:
+def _responses(args: argparse.Namespace, questionnaire: Questionnaire) -> pd.DataFrame:
     """The export's rows for this questionnaire, complete ones only unless --include-partial."""
     from .io import read_responses
 
@@ -95,7 +99,7 @@ def _responses(args: argparse.Namespace, questionnaire) -> pd.DataFrame:
     return frame.loc[mine] if not mine.all() else frame
 
 
-def _scale(questionnaire, scale: str) -> str:
+def _scale(questionnaire: Questionnaire, scale: str) -> str:
     from ._checks import require_scale
 
     return require_scale(questionnaire, scale).id
@@ -127,7 +131,7 @@ def _like(value: str | None, column: pd.Series) -> object:
     return value
 
 
-def _scored(args: argparse.Namespace, questionnaire) -> pd.DataFrame:
+def _scored(args: argparse.Namespace, questionnaire: Questionnaire) -> pd.DataFrame:
     from .scores import score
 
     return score(_responses(args, questionnaire), questionnaire)
@@ -144,11 +148,11 @@ def _min_n(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------------------
 
 
-def _score(args: argparse.Namespace, questionnaire) -> pd.DataFrame:
+def _score(args: argparse.Namespace, questionnaire: Questionnaire) -> pd.DataFrame:
     return _scored(args, questionnaire)
 
 
-def _aggregate(args: argparse.Namespace, questionnaire) -> pd.DataFrame:
+def _aggregate(args: argparse.Namespace, questionnaire: Questionnaire) -> pd.DataFrame:
     from .aggregate import aggregate
 
     measure = _scale(questionnaire, args.measure)
@@ -159,7 +163,7 @@ def _aggregate(args: argparse.Namespace, questionnaire) -> pd.DataFrame:
     return aggregate(scored, by, measure, min_n=min_n, level=args.level)
 
 
-def _gaps(args: argparse.Namespace, questionnaire) -> pd.DataFrame:
+def _gaps(args: argparse.Namespace, questionnaire: Questionnaire) -> pd.DataFrame:
     from .gaps import gaps
 
     measure = _scale(questionnaire, args.measure)
@@ -171,7 +175,7 @@ def _gaps(args: argparse.Namespace, questionnaire) -> pd.DataFrame:
     return gaps(scored, args.group, measure, by=by, reference=reference, min_n=min_n, level=args.level)
 
 
-def _reliability(args: argparse.Namespace, questionnaire) -> pd.DataFrame:
+def _reliability(args: argparse.Namespace, questionnaire: Questionnaire) -> pd.DataFrame:
     from .reliability import reliability
 
     measure = _scale(questionnaire, args.measure)
@@ -184,7 +188,7 @@ def _reliability(args: argparse.Namespace, questionnaire) -> pd.DataFrame:
     )
 
 
-def _funnel(args: argparse.Namespace, questionnaire) -> pd.DataFrame:
+def _funnel(args: argparse.Namespace, questionnaire: Questionnaire) -> pd.DataFrame:
     from .aggregate import aggregate
     from .funnel import funnel
 
@@ -196,7 +200,7 @@ def _funnel(args: argparse.Namespace, questionnaire) -> pd.DataFrame:
     return funnel(schools, args.statistic, target=args.target, overdispersion=overdispersion)
 
 
-def _disproportionality(args: argparse.Namespace, questionnaire) -> pd.DataFrame:
+def _disproportionality(args: argparse.Namespace, questionnaire: Questionnaire) -> pd.DataFrame:
     from .disproportionality import disproportionality
 
     by = _columns(args.by) or None
@@ -234,7 +238,7 @@ def _audit(args: argparse.Namespace, questionnaire: object = None) -> pd.DataFra
     return findings
 
 
-Command = Callable[[argparse.Namespace, object], pd.DataFrame]
+Command = Callable[[argparse.Namespace, "Questionnaire"], pd.DataFrame]
 _COMMANDS: dict[str, tuple[Command, str]] = {
     "score": (_score, "score every scale for every response (pupil-level output)"),
     "aggregate": (_aggregate, "mean and %% positive of a scale by group, small groups suppressed"),

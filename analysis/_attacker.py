@@ -29,7 +29,7 @@ from scipy.sparse.csgraph import connected_components
 from ._linked import Model
 
 _TOL = 1e-6
-_PUSH_ROUNDS = 30
+_PUSH_ROUNDS = 40
 
 
 @dataclass
@@ -52,7 +52,7 @@ def reach(
     interval: int,
     *,
     exact: bool = False,
-    radii: tuple[int, ...] = (1,),
+    radii: tuple[int, ...] = (2, 3),
     max_rounds: int | None = None,
 ) -> Reach:
     """The feasible range of each target cell (a hidden cell), see the module docstring.
@@ -75,22 +75,33 @@ def reach(
     up_goal, down_goal = base + interval, np.maximum(0.0, base - interval)
     open_ = np.arange(len(targets))
     if not exact:
-        local = _Local(model, hidden)
+        # 1. push many targets at once in their whole components; 2. each remaining target in its
+        # neighbourhood; 3. one by one in the whole component, for what is left.
+        low, high = _whole(model, hidden, targets, interval, False, result, max_rounds=0)
+        result.low[:], result.high[:] = low, high
+        proved = _proved(result, up_goal, down_goal)
+        open_ = open_[~proved]
+        local = _Local(model, hidden) if len(open_) else None
         for radius in radii:
             if not len(open_):
                 break
             high, low = local.reach(targets[open_], up_goal[open_], down_goal[open_], radius, result)
-            result.high[open_], result.low[open_] = high, low
-            done = (high >= up_goal[open_] - _TOL) & (low <= down_goal[open_] + _TOL)  # NaN: not tried
-            open_ = open_[~done]
+            better_up = ~(result.high[open_] >= up_goal[open_] - _TOL) & (high >= up_goal[open_] - _TOL)
+            better_down = ~(result.low[open_] <= down_goal[open_] + _TOL) & (low <= down_goal[open_] + _TOL)
+            result.high[open_[better_up]] = high[better_up]
+            result.low[open_[better_down]] = low[better_down]
+            open_ = open_[~_proved(result, up_goal, down_goal)[open_]]
         if not len(open_):
             return result
-    before = dict(result.binding)
     result.binding = {}
     whole = _whole(model, hidden, targets[open_], interval, exact, result, max_rounds)
     result.low[open_], result.high[open_] = whole
-    result.binding = {int(open_[k]): v for k, v in result.binding.items()} | before
+    result.binding = {int(open_[k]): v for k, v in result.binding.items()}
     return result
+
+
+def _proved(result: Reach, up_goal, down_goal) -> np.ndarray:
+    return (result.high >= up_goal - _TOL) & (result.low <= down_goal + _TOL)  # NaN: not proved
 
 
 def _whole(model, hidden, targets, interval, exact, result: Reach, max_rounds=None):
@@ -134,8 +145,8 @@ def _whole(model, hidden, targets, interval, exact, result: Reach, max_rounds=No
 class _Local:
     """Neighbourhood problems: one block per target, many blocks stacked into one HiGHS call."""
 
-    _CHUNK = 100_000  # unknowns per stacked LP
-    _LARGEST = 400  # unknowns in a neighbourhood worth solving on its own
+    _CHUNK = 200_000  # unknowns per stacked LP
+    _LARGEST = 3000  # unknowns in a neighbourhood worth solving on its own
 
     def __init__(self, model: Model, hidden: np.ndarray) -> None:
         self.model = model
@@ -290,21 +301,24 @@ def _solve_side(problem: _Problem, t_local, t_comp, goal, sign, exact, result: R
     if not exact:
         # Push every unproven target at once, then random halves of them (fewer conflicts); any
         # that reach their cap are proved protected.
+        # Targets that compete for the same slack block each other, so a round that proves few
+        # halves the share of targets pushed together, down to a handful per component.
         rng = np.random.default_rng(0)
-        idle = 0
-        for round_ in range(_PUSH_ROUNDS):
-            chosen = np.flatnonzero(open_)
-            if round_ and len(chosen) > 1:
-                chosen = chosen[rng.random(len(chosen)) < 0.5]
-            if not len(chosen):
+        share = 1.0
+        for _ in range(_PUSH_ROUNDS):
+            waiting = np.flatnonzero(open_)
+            per_component = np.bincount(t_comp[waiting]).max() if len(waiting) else 0
+            if share * per_component < 2:
                 break
-            _, x = run(chosen, rng.uniform(0.5, 1.5, len(chosen)) if round_ else None)
+            chosen = waiting[rng.random(len(waiting)) < share] if share < 1 else waiting
+            if not len(chosen):
+                continue
+            _, x = run(chosen, rng.uniform(0.5, 1.5, len(chosen)) if share < 1 else None)
             done = open_ & reached(x)
             value[done] = goal[done]
             open_ &= ~done
-            idle = 0 if done.sum() else idle + 1
-            if idle == 3:
-                break
+            if done.sum() < 0.1 * len(chosen):
+                share /= 2
     # One target per component per round: each solve's optimum is exact for its own target.
     rounds = 0
     while open_.any() and (max_rounds is None or rounds < max_rounds):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 import pandas as pd
 
@@ -15,7 +15,7 @@ def require_frame(data: object, name: str = "data") -> pd.DataFrame:
     return data
 
 
-def require_columns(data: pd.DataFrame, columns: Iterable[str], what: str = "the data") -> None:
+def require_columns(data: pd.DataFrame, columns: Iterable[Hashable], what: str = "the data") -> None:
     missing = [c for c in columns if c not in data.columns]
     if missing:
         listed = ", ".join(repr(c) for c in missing)
@@ -25,7 +25,7 @@ def require_columns(data: pd.DataFrame, columns: Iterable[str], what: str = "the
 
 
 def require_scale(questionnaire: Questionnaire, scale: str) -> Scale:
-    if scale not in questionnaire.scales:
+    if not questionnaire.scales.has(scale):
         known = ", ".join(questionnaire.scales.ids())
         raise ValueError(f"{questionnaire.id} has no scale {scale!r} (its scales: {known})")
     return questionnaire.scales[scale]

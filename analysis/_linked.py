@@ -10,9 +10,9 @@ is an empty group, so it counts as a known 0: the attacker knows empty groups ar
 
 Nesting (school within LA within national, school within trust) is declared as
 ``hierarchy={"school": ("la", "trust")}``: a concrete school names its LA and trust too, and the LA
-cell (``la=X, school=*``) or the national cell (``la=*, school=*``) is also the sum of the school
-cells beneath it. Those sums are redundant with LA → national when both are published, and needed
-when a level (a trust) is only linked to schools.
+cell (``la=X, school=*``) or the trust cell is the sum of the school cells beneath it. The national
+cell (``la=*, school=*``) is the sum of the LA cells; its sum over every school is left out when the
+LA level is published, as it follows from the two.
 
 When a breakdown's cells add up to less than their total (a level such as "unknown" is not
 published) the attacker only knows the inequality ``sum ≤ total``; adding up to more is an error in

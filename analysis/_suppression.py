@@ -78,5 +78,5 @@ def complementary(primary: np.ndarray, n: np.ndarray, sets: np.ndarray, min_n: i
 
 def reasons(primary: np.ndarray, extra: np.ndarray) -> pd.Series:
     """The reason for each row: ``"primary"``, ``"complementary"`` or missing, as a string column."""
-    labels = np.where(primary, "primary", np.where(extra, "complementary", None))
+    labels = np.where(primary, "primary", np.where(extra, "complementary", None))  # type: ignore[call-overload]
     return pd.Series(labels, dtype="str")

@@ -7,6 +7,7 @@ national report shows: one row per group, and nothing published about fewer than
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,8 +43,10 @@ def aggregate(
         (NaN) form a group of their own, labelled NaN: those pupils count in the totals.
     measure : str
         The numeric column to summarise, e.g. ``"belonging"``. Rows where it is NaN are left out.
-        The percentage positive is read from the column ``<measure>_positive`` when there is one
-        (as `score` makes); without it the three ``pct_positive`` columns are NaN.
+        The percentage positive is read from the column ``<measure>_positive_share`` (as `score`
+        makes: the share of each pupil's answered items at the positive end), or else from a
+        yes/no column ``<measure>_positive``; without either the three ``pct_positive`` columns
+        are NaN.
     min_n : int, default 10
         Fewest respondents a shown row may rest on; at least 10.
     level : float, default 0.95
@@ -58,8 +61,11 @@ def aggregate(
         * ``n``: respondents with a value of `measure`;
         * ``mean``, ``sd`` (n − 1 denominator), ``se`` (``sd / √n``);
         * ``ci_low``, ``ci_high``: t-interval for the mean, n − 1 degrees of freedom;
-        * ``pct_positive``: percentage of respondents whose ``<measure>_positive`` is true (0–100);
-        * ``pct_positive_low``, ``pct_positive_high``: Wilson score interval, in percent;
+        * ``pct_positive``: with ``<measure>_positive_share``, its mean over respondents in percent
+          (the share of answers at the positive end, each pupil counting once), with a
+          t-interval ``pct_positive_low``, ``pct_positive_high`` kept within 0–100; with a yes/no
+          ``<measure>_positive``, the percentage of respondents for whom it is true, with the
+          Wilson score interval;
         * ``suppressed`` (bool) and ``suppressed_reason`` (``"primary"``, ``"complementary"`` or
           missing).
 
@@ -119,7 +125,8 @@ def aggregate(
     values = scored[measure]
     if not is_numeric_dtype(values.dtype) or is_bool_dtype(values.dtype):
         raise ValueError(f"measure {measure!r} must be numeric, not {values.dtype}")
-    positive = f"{measure}_positive"
+    share = f"{measure}_positive_share"
+    positive = share if share in scored.columns and share not in by else f"{measure}_positive"
     has_positive = positive in scored.columns and positive not in by
 
     columns = [*by, measure, *([positive] if has_positive else [])]
@@ -133,7 +140,17 @@ def aggregate(
     se = sd / np.sqrt(n)
     with np.errstate(invalid="ignore"):
         half = stats.t.ppf((1 + level) / 2, n - 1) * se
-    if has_positive:
+    if has_positive and positive == share:
+        shares = grouped[share].agg(["count", "mean", "std"])
+        m, average, spread = (shares[c].to_numpy(np.float64)[keep] for c in ("count", "mean", "std"))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            margin = stats.t.ppf((1 + level) / 2, m - 1) * spread / np.sqrt(m)
+        pct = 100 * average
+        pct_low, pct_high = (
+            np.clip(100 * (average - margin), 0, 100),
+            np.clip(100 * (average + margin), 0, 100),
+        )
+    elif has_positive:
         flags = grouped[positive].agg(["sum", "count"])
         x, m = (flags[c].to_numpy(np.float64)[keep] for c in ("sum", "count"))
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -146,8 +163,8 @@ def aggregate(
     primary = n < min_n
     extra = _suppression.complementary(primary, n, _suppression.set_ids(table, by[:-1]), min_n)
     hidden = primary | extra
-    values = [n, mean, sd, se, mean - half, mean + half, pct, pct_low, pct_high]
-    for name, column in zip(STATISTICS, values, strict=True):
+    computed = [n, mean, sd, se, mean - half, mean + half, pct, pct_low, pct_high]
+    for name, column in zip(STATISTICS, computed, strict=True):
         table[name] = np.where(hidden, np.nan, column)
     table["suppressed"] = hidden
     table["suppressed_reason"] = _suppression.reasons(primary, extra)
@@ -190,7 +207,7 @@ def wilson_interval(
     return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
-def _columns(by: Hashable | Sequence[Hashable], reserved: Sequence[str] = ()) -> list:
+def _columns(by: Hashable | Sequence[Hashable], reserved: Sequence[str] = ()) -> list[Any]:
     """`by` as a list of column names, checked against the result's own column names."""
     columns = list(by) if isinstance(by, (list, tuple)) else [by]
     if not columns:

@@ -296,17 +296,17 @@ def _outcome(scored: pd.DataFrame, outcome: str, questionnaire: Questionnaire | 
 
 def _is_question(scored: pd.DataFrame, outcome: str, questionnaire: Questionnaire | None) -> bool:
     if questionnaire is not None:
-        return outcome in questionnaire.questions
+        return questionnaire.questions.has(outcome)
     if "questionnaire" not in scored.columns:
         return False
     names = scored["questionnaire"].dropna().unique()
     return any(
-        outcome in shipped.questions for shipped in map(_shipped, map(str, names)) if shipped is not None
+        shipped.questions.has(outcome) for shipped in map(_shipped, map(str, names)) if shipped is not None
     )
 
 
 def _lowest(questionnaire: Questionnaire, question_id: str) -> float:
-    if question_id not in questionnaire.questions:
+    if not questionnaire.questions.has(question_id):
         raise ValueError(f"{questionnaire.id} has no question {question_id!r}")
     question = questionnaire.question(question_id)
     if question.type != "single":
@@ -330,10 +330,12 @@ def _lowest_by_id(questionnaire_id: str, question_id: str) -> float:
         raise ValueError(
             f"questionnaire {questionnaire_id!r} is not shipped; pass questionnaire= to read {question_id!r}"
         )
-    return _lowest(questionnaire, question_id) if question_id in questionnaire.questions else np.nan
+    return _lowest(questionnaire, question_id) if questionnaire.questions.has(question_id) else np.nan
 
 
-def _katz(a: np.ndarray, n1: np.ndarray, c: np.ndarray, n2: np.ndarray, z: float):
+def _katz(
+    a: np.ndarray, n1: np.ndarray, c: np.ndarray, n2: np.ndarray, z: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Risk ratio and its Katz log interval, with scipy's conventions for zero counts."""
     with np.errstate(divide="ignore", invalid="ignore"):
         rr = (a / n1) / (c / n2)

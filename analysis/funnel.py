@@ -47,7 +47,10 @@ def funnel(
         with no value).
     measure : str
         ``"mean"`` for a continuous score, or a percentage column such as ``"pct_positive"`` (any
-        name starting with ``pct``), a proportion in percent (0–100).
+        name starting with ``pct``), a proportion in percent (0–100). ``analysis.aggregate``'s
+        ``pct_positive`` is an average share of answers, less variable than a yes/no: its
+        binomial limits are wider than they need be (conservative). Compare the scale
+        ``"mean"`` for calibrated flags.
     target : float, optional
         The target :math:`\\theta_0`, in the measure's units. Defaults to the ``n``-weighted mean
         of the institutions shown (the mean over all their pupils).

@@ -8,6 +8,7 @@ pupil attribute, the difference of means with a Welch confidence interval.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -137,7 +138,8 @@ def gaps(
     if reference is not None and not (cells[group] == reference).any():
         levels = ", ".join(repr(v) for v in cells[group].dropna().unique()[:20])
         raise ValueError(f"reference {reference!r} is not a level of {group!r} (its levels: {levels})")
-    national_cells = cells.groupby(group, dropna=False, observed=True, sort=True)[["_n", "_s", "_q"]].sum()
+    by_group = cells.groupby(group, dropna=False, observed=True, sort=True)  # type: ignore[call-overload]
+    national_cells = by_group[["_n", "_s", "_q"]].sum()
     national = _compare(national_cells.reset_index(), [], group, reference, shift, min_n, level)
     if not keys:
         return national.drop(columns=NATIONAL)
@@ -150,7 +152,9 @@ def gaps(
     return table[[*keys, group, *_OUTPUT]]
 
 
-def _cells(scored: pd.DataFrame, keys: list, group: Hashable, measure: str) -> tuple[pd.DataFrame, float]:
+def _cells(
+    scored: pd.DataFrame, keys: list[str], group: Hashable, measure: str
+) -> tuple[pd.DataFrame, float]:
     """Count, sum and sum of squares of the measure per unit and level.
 
     Values are centred on their overall mean first so that variances taken from sums of squares
@@ -173,7 +177,7 @@ def _cells(scored: pd.DataFrame, keys: list, group: Hashable, measure: str) -> t
 
 def _compare(
     cells: pd.DataFrame,
-    keys: list,
+    keys: list[str],
     group: Hashable,
     reference: object,
     shift: float,
@@ -210,10 +214,12 @@ def _compare(
     extra = _suppression.complementary(primary, n, sets, min_n)
     hidden = primary | extra
     values = [n, mean + shift, n_c, mean_c + shift, gap, se, df, gap - half, gap + half]
-    columns = {name: np.where(hidden, np.nan, v) for name, v in zip(STATISTICS, values, strict=True)}
+    columns: dict[str, Any] = {
+        name: np.where(hidden, np.nan, v) for name, v in zip(STATISTICS, values, strict=True)
+    }
     low, high = columns["ci_low"], columns["ci_high"]
-    columns["significant"] = pd.arrays.BooleanArray((low > 0) | (high < 0), np.isnan(low) | np.isnan(high))
-    columns |= dict.fromkeys(NATIONAL, np.nan)
+    significant = pd.arrays.BooleanArray((low > 0) | (high < 0), np.isnan(low) | np.isnan(high))
+    columns |= {"significant": significant, **dict.fromkeys(NATIONAL, np.nan)}
     columns["suppressed"] = hidden
     columns["suppressed_reason"] = _suppression.reasons(primary, extra).array
     columns["comparison"] = np.full(len(n), "rest" if reference is None else reference, dtype=object)

@@ -175,11 +175,15 @@ def _question_kinds(questionnaire: Questionnaire | None) -> dict[str, str]:
     return {q.id: q.type for q in questionnaire.questions if q.type != "text"}
 
 
+ENCODING = "utf-8-sig"  # Excel's UTF-8 starts with a byte order mark
+
+
 def _read_csv(path: Path, questionnaire: Questionnaire | None) -> pd.DataFrame:
-    options = {"encoding": "utf-8-sig", "keep_default_na": False, "na_values": [""]}
     try:
         # The header as written (read as a row, so that pandas does not rename a repeated name).
-        header = pd.read_csv(path, header=None, nrows=1, dtype="str", **options)
+        header = pd.read_csv(
+            path, header=None, nrows=1, dtype="str", encoding=ENCODING, keep_default_na=False, na_values=[""]
+        )
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path.name}: the file is empty (expected a header row and responses)") from None
     except UnicodeDecodeError as error:
@@ -196,7 +200,9 @@ def _read_csv(path: Path, questionnaire: Questionnaire | None) -> pd.DataFrame:
     dtype.update({c: "str" for c in columns if kinds.get(c) == "multiple"})
     pieces: list[pd.DataFrame] = []
     try:
-        with pd.read_csv(path, dtype=dtype, chunksize=_CHUNK_ROWS, **options) as reader:
+        with pd.read_csv(
+            path, dtype=dtype, chunksize=_CHUNK_ROWS, encoding=ENCODING, keep_default_na=False, na_values=[""]
+        ) as reader:
             for chunk in reader:
                 pieces.append(_numeric_chunk(path, chunk, kinds, line_offset=2))
     except UnicodeDecodeError as error:
@@ -281,7 +287,8 @@ def _smallest_integer(values: pd.Series) -> pd.Series:
     low, high = (float(present.min()), float(present.max())) if present.size else (0.0, 0.0)
     for dtype, info in (("Int8", np.iinfo(np.int8)), ("Int16", np.iinfo(np.int16))):
         if info.min <= low and high <= info.max:
-            return pd.Series(pd.array(array, dtype=dtype), index=values.index, name=values.name)
+            small = pd.array(array, dtype=dtype)  # type: ignore[call-overload]
+            return pd.Series(small, index=values.index, name=values.name)
     return values.astype("float32")
 
 
@@ -323,7 +330,7 @@ def _integer_category(array: np.ndarray, present: np.ndarray, values: pd.Series)
     categories = np.unique(array[present]).astype(np.int64)
     codes = np.full(len(array), -1, dtype=np.int32 if len(categories) > 32_000 else np.int16)
     codes[present] = np.searchsorted(categories, array[present].astype(np.int64))
-    categorical = pd.Categorical.from_codes(codes, categories=categories)
+    categorical = pd.Categorical.from_codes(codes, categories=categories)  # type: ignore[call-overload]
     return pd.Series(categorical, index=values.index, name=values.name)
 
 
@@ -347,7 +354,7 @@ def _whole_numbers(path: Path, values: pd.Series, dtype: str, where: str, offset
     present = numbers.dropna()
     if len(present) and (present.min() < info.min or present.max() > info.max):
         dtype = "Int64"
-    return numbers.astype(dtype)
+    return numbers.astype(dtype)  # type: ignore[call-overload,no-any-return]
 
 
 def _compact(

@@ -142,7 +142,7 @@ def one_row_per_split(table: pd.DataFrame, group: Hashable, *, keep: Sequence[ob
     """
     require_frame(table, "table")
     require_columns(table, [group, "comparison", "n"], "the gaps table")
-    position = list(table.columns).index(group)
+    position = list(table.columns).index(group)  # type: ignore[arg-type]
     units = [c for c in table.columns[:position]]
     frame = table.reset_index(drop=True)
     rest = (frame["comparison"] == "rest").to_numpy()
@@ -355,7 +355,7 @@ def mark(
     kinds = set(frame["kind"].dropna().unique())
     if not kinds <= {"gap", "risk_ratio"}:
         raise ValueError(f'kind must be "gap" or "risk_ratio", not {sorted(kinds - {"gap", "risk_ratio"})!r}')
-    keys = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    keys = [] if by is None else ([by] if isinstance(by, str) else list(by))  # type: ignore[call-overload]
     require_columns(frame, keys, "the estimates")
 
     ratio = (frame["kind"] == "risk_ratio").to_numpy()
@@ -422,9 +422,9 @@ def _meaningful(frame: pd.DataFrame, ratio: np.ndarray, meaningful: object) -> n
     elif meaningful is None:
         fill = np.full(len(frame), np.nan)
     else:
-        if not float(meaningful) > 0:
+        if not float(meaningful) > 0:  # type: ignore[arg-type]
             raise ValueError(f"meaningful must be positive, not {meaningful!r}")
-        fill = np.full(len(frame), float(meaningful))
+        fill = np.full(len(frame), float(meaningful))  # type: ignore[arg-type]
     fill = np.where(ratio, MEANINGFUL_RATIO, fill)
     reach = np.where(np.isnan(reach), fill, reach)
     if np.any(reach[ratio] <= 1):

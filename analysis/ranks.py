@@ -168,4 +168,5 @@ def rank_band(
 
 
 def _fifth(percentile: np.ndarray) -> np.ndarray:
-    return np.clip(np.floor(np.asarray(percentile) / 20).astype(int) + 1, 1, 5)
+    fifth: np.ndarray = np.clip(np.floor(np.asarray(percentile) / 20).astype(int) + 1, 1, 5)
+    return fifth

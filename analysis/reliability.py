@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -170,7 +171,7 @@ def reliability(
         rows = compute(group[list(spec.items)], spec, level, min_n)
         frame = pd.DataFrame(rows, columns=ITEM_COLUMNS if items else SUMMARY_COLUMNS)
         for column, value in zip(by_columns, key, strict=True):
-            frame.insert(by_columns.index(column), column, value)
+            frame.insert(by_columns.index(column), column, value)  # type: ignore[arg-type]
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
@@ -200,7 +201,7 @@ def _reverse_coded(responses: pd.DataFrame, spec: Scale) -> pd.DataFrame:
                 f"column {item!r} (scale {spec.id!r}) holds {outside.iloc[0]:g}, "
                 f"outside the answer range {low}–{high}"
             )
-        columns[item] = spec.reverse_code(item, values)
+        columns[item] = spec.reverse_code(item, values)  # type: ignore[arg-type]  # works on a Series too
     return pd.DataFrame(columns, index=responses.index)
 
 
@@ -211,7 +212,7 @@ def _alpha(x: np.ndarray) -> float:
     total = cov.sum()
     if total <= 0:
         return float("nan")
-    return k / (k - 1) * (1 - np.trace(cov) / total)
+    return float(k / (k - 1) * (1 - np.trace(cov) / total))
 
 
 def _feldt(alpha: float, n: int, k: int, level: float) -> tuple[float, float]:
@@ -242,7 +243,7 @@ def _one_factor(corr: np.ndarray, *, tol: float = 1e-12, max_iter: int = 10_000)
     else:
         warnings.warn("one-factor model for omega did not converge", RuntimeWarning, stacklevel=3)
     loadings = np.sign(loadings) * np.sqrt(np.clip(loadings**2, 0, 1))
-    return loadings if loadings.sum() >= 0 else -loadings
+    return np.asarray(loadings if loadings.sum() >= 0 else -loadings)
 
 
 def _omega(x: np.ndarray) -> float:
@@ -254,7 +255,7 @@ def _omega(x: np.ndarray) -> float:
     return float(common / (common + unique))
 
 
-def _summary_row(group: pd.DataFrame, spec: Scale, level: float, min_n: int) -> list[list]:
+def _summary_row(group: pd.DataFrame, spec: Scale, level: float, min_n: int) -> list[list[Any]]:
     n, k = group.shape
     if n < min_n:
         return [[n, np.nan, np.nan, np.nan, np.nan, True]]
@@ -264,7 +265,7 @@ def _summary_row(group: pd.DataFrame, spec: Scale, level: float, min_n: int) -> 
     return [[n, alpha, low, high, _omega(x), False]]
 
 
-def _item_rows(group: pd.DataFrame, spec: Scale, level: float, min_n: int) -> list[list]:
+def _item_rows(group: pd.DataFrame, spec: Scale, level: float, min_n: int) -> list[list[Any]]:
     n, k = group.shape
     rows = []
     x = group.to_numpy()

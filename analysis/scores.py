@@ -8,7 +8,10 @@ item value from which an answer counts as positive. `score` applies these to the
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
@@ -34,14 +37,19 @@ def score(responses: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame
     Returns
     -------
     pandas.DataFrame
-        The rows of `responses` (same index, every original column unchanged) followed by three
+        The rows of `responses` (same index, every original column unchanged) followed by four
         columns for each scale, in the questionnaire's order:
 
         * ``<scale>`` (float64): mean of the answered items after reverse coding; NaN when fewer
           than the scale's ``min_answered`` items were answered.
         * ``<scale>_n_items`` (int8): how many of the scale's items were answered.
-        * ``<scale>_positive`` (nullable ``boolean``): the score is at least the scale's
-          ``positive_at``; NA when the score is NaN.
+        * ``<scale>_positive_share`` (float64, 0–1): the share of the pupil's answered items at
+          the positive end, i.e. whose value after reverse coding is at least the scale's
+          ``positive_at``; NaN when the score is NaN. This is what "% positive" means, the same
+          rule in both phases: ``analysis.aggregate`` averages it over pupils.
+        * ``<scale>_positive`` (nullable ``boolean``): at least half of the pupil's answered items
+          are at the positive end (``_positive_share >= 0.5``); NA when the score is NaN. Use it
+          as a yes/no outcome, e.g. for ``analysis.disproportionality``.
 
     Raises
     ------
@@ -77,13 +85,13 @@ def score(responses: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame
     >>> items = [item for scale in q.scales for item in scale.items]
     >>> responses = pd.DataFrame({"response_id": [1, 2]} | {item: [None, None] for item in items})
     >>> responses.loc[0, ["belong_part", "belong_accepted", "belong_myself", "belong_left_out"]] = [
-    ...     "5", "4", "4", "1"]  # belong_left_out is reverse coded: 1 counts as 5
+    ...     "5", "4", "3", "1"]  # belong_left_out is reverse coded: 1 counts as 5; 3 of 4 are 4 or more
     >>> responses.loc[1, ["belong_part", "belong_left_out"]] = ["2", "4"]  # too few answered
     >>> scored = score(responses, q)
-    >>> scored[["belonging", "belonging_n_items", "belonging_positive"]]
-       belonging  belonging_n_items  belonging_positive
-    0        4.5                  4                True
-    1        NaN                  2                <NA>
+    >>> scored[["belonging", "belonging_n_items", "belonging_positive_share", "belonging_positive"]]
+       belonging  belonging_n_items  belonging_positive_share  belonging_positive
+    0       4.25                  4                      0.75                True
+    1        NaN                  2                       NaN                <NA>
     """
     responses = require_frame(responses, "responses")
     if not isinstance(questionnaire, Questionnaire):
@@ -101,26 +109,32 @@ def score(responses: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame
 
     new: dict[str, object] = {}
     for scale in questionnaire.scales:
-        mean, answered = _score_scale(responses, scale)
+        mean, answered, positive_items = _score_scale(responses, scale)
         missing = np.isnan(mean)
-        positive = pd.arrays.BooleanArray(np.where(missing, False, mean >= scale.positive_at), missing)
+        share = np.full(len(mean), np.nan)
+        np.divide(positive_items, answered, out=share, where=~missing)
+        positive = pd.arrays.BooleanArray(np.where(missing, False, share >= 0.5), missing)
         new[scale.id] = mean
         new[f"{scale.id}_n_items"] = answered
         new[f"{scale.id}_positive"] = positive
+        new[f"{scale.id}_positive_share"] = share
     scores = pd.DataFrame(new, index=responses.index)
     return pd.concat([responses, scores], axis=1)
 
 
-def _output_names(scale: Scale) -> tuple[str, str, str]:
-    return scale.id, f"{scale.id}_n_items", f"{scale.id}_positive"
+def _output_names(scale: Scale) -> tuple[str, str, str, str]:
+    return scale.id, f"{scale.id}_n_items", f"{scale.id}_positive", f"{scale.id}_positive_share"
 
 
-def _score_scale(responses: pd.DataFrame, scale: Scale) -> tuple[np.ndarray, np.ndarray]:
-    """(score, items answered) for one scale, one item column at a time."""
+def _score_scale(responses: pd.DataFrame, scale: Scale) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(score, items answered, answered items at the positive end) for one scale, item by item."""
     rows = len(responses)
     low, high = scale.range
     total = np.zeros(rows, dtype=np.float32)  # sums of small whole numbers: exact in float32
-    answered = np.zeros(rows, dtype=np.int8 if len(scale.items) < 128 else np.int16)
+    answered: npt.NDArray[np.signedinteger[Any]] = np.zeros(
+        rows, dtype=np.int8 if len(scale.items) < 128 else np.int16
+    )
+    positive = np.zeros(rows, dtype=answered.dtype)
     for item in scale.items:
         values = _item_values(responses[item], item)
         answered_here = ~np.isnan(values)
@@ -135,9 +149,10 @@ def _score_scale(responses: pd.DataFrame, scale: Scale) -> tuple[np.ndarray, np.
             values = (low + high) - values
         np.add(total, values, out=total, where=answered_here)
         answered += answered_here
+        positive += answered_here & (values >= scale.positive_at)
     mean = np.full(rows, np.nan)
     np.divide(total, answered, out=mean, where=answered >= scale.min_answered, dtype=np.float64)
-    return mean, answered
+    return mean, answered, positive
 
 
 def _item_values(column: pd.Series, item: str) -> np.ndarray:

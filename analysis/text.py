@@ -7,14 +7,20 @@ Welsh diacritics, even lone surrogates), ``None`` or ``NaN`` is accepted.
 
 * `sentiment` scores each text with TextBlob's default *pattern* analyser (its lexicon ships inside
   the package; no NLTK download is needed). It knows English only: Welsh texts mostly score 0.
-* `themes` and `theme_matches` find our own keywords, per domain, in `THEMES`. The lists are plain
-  Python so that staff can review them, and the ``safeguarding`` list is the one that most needs
-  review: its matches are prompts for a trained person to read the text, not findings, and false
-  positives ("we hit the ball") are expected.
-* `redact` and `redact_all` replace names, e-mail addresses, UK phone numbers, postcodes and street
-  addresses with ``[name]``, ``[email]``, ``[phone]`` and ``[address]`` before texts are shown to
-  anyone who does not need them whole. The rules are in `redact`'s Notes. They are deliberately
-  cautious: they rather hide a capitalised word that is not a name than show a name.
+  `tone` turns it into a label, but the label failed validation against people's labels of
+  children's comments (`tone_agreement`: 44% agreement, needed 80%), so `TONE_VALIDATED` is False
+  and no per-comment tone should be shown: show themes and the safeguarding flag.
+* `themes` and `theme_matches` find our own keywords, per domain, in `THEMES`, read from the data
+  files in ``analysis/data/themes/`` so that staff can review them. The ``safeguarding`` list is
+  the one that most needs review: its matches are prompts for a trained person to read the text,
+  not findings, and false positives ("we hit the ball") are expected. The risk check that raises
+  a concern is `analysis.safeguarding.check`, with its own lists.
+* `redact` and `redact_all` replace names, e-mail addresses, phone numbers, social handles and
+  profile links, street addresses and postcodes, and NHS numbers with ``[name]``, ``[email]``,
+  ``[phone]``, ``[handle]``, ``[address]`` and ``[nhs number]`` before texts are shown to anyone
+  who does not need them whole. The rules live in `analysis.redaction` (see `redact`'s Notes) and
+  are measured by ``python -m bench.redaction`` on labelled child-written comments. They are
+  deliberately cautious: they rather hide a capitalised word that is not a name than show a name.
 
 Nothing here tokenises with NLTK data (``punkt`` and the taggers cannot be downloaded here): words
 are found with regular expressions.
@@ -33,213 +39,62 @@ import numpy as np
 import pandas as pd
 
 from ._checks import require_columns, require_frame
+from .redaction import KEEP_CAPITALISED, TITLES, redact
 
 __all__ = [
     "KEEP_CAPITALISED",
     "THEMES",
+    "THEME_FILES",
     "TITLES",
+    "TONE_VALIDATED",
+    "load_themes",
     "redact",
     "redact_all",
     "sentiment",
     "theme_matches",
     "themes",
+    "tone",
+    "tone_agreement",
 ]
 
-# ------------------------------------------------------------------------------------------------
-# Keyword lists. How a keyword matches:
-#   - whole words only, whatever the case: "rule" matches "Rule" and "RULE" but not "rules";
-#   - a keyword written in capitals matches only in capitals: "SEND" (the acronym), not "send";
-#   - "*" at the end of a word matches any ending: "detention*" matches "detention",
-#     "detentions"; "call* me names" matches "calling me names";
-#   - a space matches any run of spaces or hyphens ("name calling" matches "name-calling"); a
-#     hyphen also matches a space or nothing ("self-harm" matches "self harm" and "selfharm"); an
-#     apostrophe may be curly or left out ("don't" matches "dont" and "don’t").
-# Welsh keywords (marked cy) include the mutated forms pupils will write ("bwlio", "fwlio",
-# "mwlio"); like the questionnaire's Welsh they need checking by a fluent speaker.
-# ------------------------------------------------------------------------------------------------
+# Keyword lists: reviewable data files, one per theme, in analysis/data/themes/ (the syntax is in
+# the README.md there). Reviewers change the lists without touching code.
+THEME_FILES = Path(__file__).parent / "data" / "themes"
 
-THEMES: dict[str, tuple[str, ...]] = {
-    "belonging": (
-        "belong*", "fit in", "fitting in", "left out", "leave me out", "leaves me out", "lonely",
-        "loneliness", "alone", "on my own", "no friends", "no one to talk to", "friend", "friends",
-        "friendship*", "mates", "accepted", "included", "welcome*", "ignored", "ignore me",
-        # cy: friend(s), belong, on my own
-        "ffrind", "ffrindiau", "perthyn", "ar fy mhen fy hun",
-    ),
-    "teachers": (
-        "teacher*", "staff", "adult", "adults", "sir", "mr", "mrs", "ms", "headteacher*",
-        "head teacher*", "head of year", "tutor*", "form tutor*", "teaching assistant*", "TA",
-        "TAs", "pastoral", "mentor*", "support staff", "dinner lady", "dinner ladies",
-        # cy: teacher(s), head, adult(s)
-        "athro", "athrawes", "athrawon", "pennaeth", "oedolyn", "oedolion",
-    ),
-    "fairness": (
-        "fair", "unfair", "unfairly", "fairness", "rule", "rules", "favourite*", "favouritism",
-        "treated differently", "treat us differently", "double standard*", "respect*",
-        "disrespect*", "equal", "equally", "discriminat*", "racis*", "sexis*", "homophob*",
-        "uniform",
-        # cy: fair, unfair, rule(s), respect
-        "teg", "annheg", "rheol", "rheolau", "parch",
-    ),
-    "bullying": (
-        "bully", "bullies", "bullied", "bullying", "cyberbull*", "pick* on me", "picked on",
-        "name calling", "call* me names", "call* us names", "call* me a", "calling names",
-        "tease", "teased", "teases", "teasing", "laugh at me", "laughed at",
-        "laughing at me", "threat*", "fight", "fights", "fighting", "fought", "unsafe", "not safe",
-        "safe", "safety", "harass*", "push me", "pushed me", "shoved",
-        # cy: bullying (with mutations), bully, safe (with mutation), unsafe
-        "bwlio", "fwlio", "mwlio", "bwli", "bwlis", "diogel", "ddiogel", "anniogel",
-    ),
-    "learning": (
-        "lesson*", "learn*", "homework", "classwork", "coursework", "exam", "exams", "test",
-        "tests", "revision", "revise", "subject*", "curriculum", "gcse*", "a-level*", "explain*",
-        "understand*", "boring", "too hard", "too easy", "catch up", "reading", "writing",
-        # cy: lesson(s), learn/teach (with mutation), homework, exam(s), subject(s)
-        "gwers", "gwersi", "dysgu", "ddysgu", "gwaith cartref", "arholiad*", "pwnc", "pynciau",
-    ),
-    "behaviour": (
-        "sent out", "send me out", "sends me out", "sent home", "isolation", "isolation room*",
-        "isolation booth*", "booth*", "internal exclusion*", "exclusion*", "excluded",
-        "suspend*", "suspension*", "detention*", "removal room*", "reflection room*", "on report",
-        "behaviour*", "behavior*", "sanction*", "punish*", "kicked out", "shouted at",
-        "shouts at", "seclusion",
-        # cy: exclude/exclusion, kept in, behaviour, punishment
-        "gwahardd*", "cadw i mewn", "ymddygiad", "cosb*",
-    ),
-    "facilities": (
-        "toilet*", "loo", "loos", "bathroom*", "food", "lunch*", "canteen", "dinner*",
-        "breakfast", "water", "drinking water", "playground", "field", "building*", "classroom*",
-        "heating", "freezing", "too hot", "library", "locker*", "chairs", "desks", "computer*",
-        "laptop*", "wifi", "wi-fi", "changing room*", "queue*", "tuck shop", "school meals",
-        # cy: toilet(s), food (with mutation), lunch (with mutation), canteen, water
-        "toiled", "toiledau", "bwyd", "fwyd", "cinio", "ginio", "ffreutur", "dŵr",
-    ),
-    "clubs": (
-        "club*", "after school", "after-school", "activit*", "sport*", "football", "netball",
-        "rugby", "hockey", "cricket", "basketball", "dance", "dancing", "drama", "music", "choir",
-        "band", "orchestra", "trip*", "residential*", "duke of edinburgh", "dofe", "team*",
-        "extracurricular", "extra-curricular", "gym",
-        # cy: club(s) (with mutation), sport, activities, trip(s), the Urdd, eisteddfod
-        "clwb", "glwb", "clybiau", "chwaraeon", "gweithgaredd*", "taith", "tripiau", "urdd",
-        "eisteddfod*",
-    ),
-    "mental_health": (
-        "worry", "worried", "worries", "worrying", "anxious", "anxiety", "stress*",
-        "mental health", "depress*", "sad", "sadness", "upset", "cry", "crying", "cried",
-        "panic*", "overwhelm*", "wellbeing", "well-being", "counsell*", "camhs", "nervous",
-        "scared", "feel down", "feeling down", "low mood", "self-esteem", "confidence",
-        "eating disorder*",
-        # cy: worry (with mutation), anxiety, mental health, sad (with mutation), stress
-        "poeni", "boeni", "pryder*", "bryder*", "gorbryder*", "iechyd meddwl", "trist", "drist",
-        "straen",
-    ),
-    "send_support": (
-        "sen", "SEND", "aln", "ehcp", "ehc plan", "idp", "senco", "alnco", "dyslexi*",
-        "dyspraxi*", "dyscalculia", "autis*", "adhd", "asd", "disab*", "special needs",
-        "additional needs", "additional learning needs", "learning support", "support",
-        "extra help", "one to one", "one-to-one", "teaching assistant*", "hearing aid*",
-        "wheelchair*", "access arrangements", "extra time", "reasonable adjustment*", "sensory",
-        "ear defenders", "time out card", "exit card", "neurodiver*", "learning difficult*",
-        # cy: ALN (ADY), IDP (CDU), help/support (with mutations), disability, autism, dyslexia
-        "ady", "anghenion dysgu ychwanegol", "cdu", "cymorth", "gymorth", "cefnogaeth",
-        "gefnogaeth", "anabledd", "awtistiaeth", "dyslecsia",
-    ),
-    # Words suggesting a child may be at risk. Review this list with the designated safeguarding
-    # lead; a match only means someone trained should read the text, today.
-    "safeguarding": (
-        "hurt", "hurts", "hurting", "hit", "hits", "hitting", "beat", "beats", "beaten",
-        "beating", "kick", "kicks", "kicked", "kicking", "punch*", "slap*", "smack*", "bruise*",
-        "scared to go home", "afraid to go home", "frightened to go home",
-        "don't want to go home", "scared of my", "afraid of my", "frightened of my",
-        "unsafe at home", "not safe at home", "self-harm*", "harm myself", "harming myself",
-        "hurt myself", "hurting myself", "cut myself", "cutting myself", "kill myself",
-        "killing myself", "suicid*", "want to die", "wanna die", "end my life", "end it all",
-        "don't want to be alive", "don't want to live", "abuse*", "abusing", "abusive",
-        "touched me", "touches me", "touching me", "inappropriate*", "sexual*", "rape*",
-        "groom*", "nude*", "naked", "send pics", "older boyfriend", "older girlfriend",
-        "no food", "hungry", "starving", "home alone", "nobody at home", "no one at home",
-        "neglect*", "run away", "ran away", "running away", "runaway", "drug*", "alcohol",
-        "drunk", "knife", "knives", "weapon*", "gang*", "county lines", "violence", "violent",
-        "domestic", "threatened me", "young carer*", "forced marriage", "fgm", "extremis*",
-        # cy: hurt, hit (with mutations), abuse, self-harm, suicide, afraid to go home, knife
-        "brifo", "frifo", "mrifo", "taro", "daro", "nharo", "tharo", "cam-drin", "gam-drin",
-        "hunan-niweidio", "hunanladdiad", "ofn mynd adref", "ofn mynd adre", "cyllell",
-        "gyllell",
-    ),
-}  # fmt: skip
 
-# Titles: the word after one is a name ("Mr Smith", "Miss. Jones", "syr Huw").
-TITLES: frozenset[str] = frozenset(
-    {"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "prof", "professor", "madam", "mister", "syr"}
-)
-# After these a lower-case word is taken as a name too ("mr smith"); "miss" and "sir" are also
-# ordinary words ("I miss her"), so after them only a capitalised word is.
-_CLEAR_TITLES = frozenset({"mr", "mrs", "ms", "mx", "dr", "prof", "mister"})
+def load_themes(folder: Path | str = THEME_FILES) -> dict[str, tuple[str, ...]]:
+    """Theme name → keywords, from the numbered ``.txt`` files of a folder.
 
-# Capitalised words that are kept anywhere in a sentence. Anything capitalised that is not here,
-# not sentence-initial and not written in capitals throughout is replaced by [name]. Keep this
-# list to common words that cannot point to a person: subjects, days, months, languages,
-# nationalities, ethnic groups and religions (fairness analysis needs them), festivals, apps.
-KEEP_CAPITALISED: frozenset[str] = frozenset(
-    word.lower()
-    for word in (
-        # everyday words and titles
-        "I", "I'm", "I've", "I'll", "I'd", "Im", "Ive", "OK", "Ok", "Okay", "Lol", "Omg", "Idk",
-        "Tbh", "Btw", "Yeah", "Yes", "No", "Hi", "Hello", "Thanks", "Please",
-        "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Sir", "Prof", "Professor", "Madam", "Mister", "Syr",
-        # days and months
-        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January",
-        "February", "March", "April", "May", "June", "July", "August", "September", "October",
-        "November", "December",
-        # school words and subjects
-        "Year", "Yr", "Form", "Key", "Stage", "Sixth", "Reception", "Nursery", "School", "Head",
-        "Headteacher", "Teacher", "Teachers", "English", "Maths", "Math", "Mathematics", "Science",
-        "Sciences", "Biology", "Chemistry", "Physics", "History", "Geography", "Welsh", "Cymraeg",
-        "French", "Spanish", "German", "Latin", "Mandarin", "Urdu", "Arabic", "Polish", "Art",
-        "Drama", "Music", "Dance", "Computing", "Computer", "ICT", "IT", "RE", "RS", "PE", "PSHE",
-        "PSE", "RSE", "RSHE", "DT", "Design", "Technology", "Food", "Textiles", "Business",
-        "Economics", "Psychology", "Sociology", "Media", "Literature", "Language", "Languages",
-        "Citizenship", "GCSE", "GCSEs", "SATs", "BTEC", "A-level", "A-levels", "Ofsted", "Estyn",
-        "SEN", "SEND", "ALN", "ALNCo", "SENCO", "SENCo", "EHCP", "ADHD", "ASD", "CAMHS", "LGBT",
-        "LGBTQ", "LGBTQIA", "TA", "TAs",
-        # countries, nationalities, ethnic groups and religions (fairness analysis needs them)
-        "UK", "England", "Wales", "Scotland", "Ireland", "Britain", "Europe", "London", "Cardiff",
-        "British", "Irish", "Scottish", "Romanian", "Pakistani", "Indian", "Bangladeshi",
-        "Chinese", "African", "Caribbean", "Somali", "Arab", "Turkish", "Portuguese", "Italian",
-        "Lithuanian", "Ukrainian", "Syrian", "Afghan", "Kurdish", "Nigerian", "Black", "White",
-        "Asian", "Mixed", "Gypsy", "Roma", "Traveller", "Travellers", "Muslim", "Muslims",
-        "Christian", "Christians", "Jewish", "Jew", "Sikh", "Hindu", "Buddhist", "Islam",
-        "Christianity", "Judaism", "Sikhism", "Hinduism", "Buddhism", "Atheist", "God", "Allah",
-        "Jesus", "Bible", "Quran", "Qur'an",
-        # festivals, apps and games
-        "Christmas", "Easter", "Eid", "Ramadan", "Diwali", "Hanukkah", "Halloween", "Pride",
-        "Google", "Instagram", "TikTok", "Snapchat", "YouTube", "WhatsApp", "Facebook", "Discord",
-        "Xbox", "PlayStation", "Fortnite", "Minecraft", "Roblox", "Netflix", "Teams", "Zoom",
-        "Covid", "Coronavirus", "Internet", "Wi-Fi",
-    )
-)  # fmt: skip
+    Each file ``NN-name.txt`` is the theme ``name``: one keyword per line; blank lines and lines
+    starting with ``#`` are ignored. Themes come in the order of the file numbers.
 
-# Welsh words that often start a sentence: kept there though the English lexicon does not know
-# them. (Welsh answers have few capitalised words otherwise.)
-_WELSH_STARTERS = frozenset(
-    word.lower()
-    for word in (
-        "A", "Ac", "Am", "Ar", "At", "Beth", "Bod", "Bob", "Bydd", "Byddai", "Cafodd", "Dan", "Does",
-        "Dw", "Dwi", "Dydw", "Dydy", "Dyw", "Dylai", "Dylen", "Efallai", "Ei", "Ein", "Eu", "Fe", "Fi",
-        "Fy", "Gall", "Gallai", "Gallwn", "Gan", "Gyda", "Hefyd", "Hoffwn", "Hoffen", "I", "Mae",
-        "Mae'r", "Maen", "Mi", "Mewn", "Na", "Nac", "Nad", "Nes", "Nid", "Nhw", "Ni", "O", "Oedd",
-        "Oes", "Oherwydd", "Ond", "Os", "Pam", "Pan", "Pawb", "Pe", "Pob", "Pryd", "Rwy", "Rwyf",
-        "Rydw", "Rydyn", "Roedd", "Roeddwn", "Sut", "Ti", "Tra", "Weithiau", "Wedi", "Wrth", "Y", "Yn",
-        "Yr", "Ysgol", "Diolch", "Dim", "Ydw", "Ydy", "Ydyn", "Ie", "Naddo", "Do",
-    )
-)  # fmt: skip
+    Examples
+    --------
+    >>> from analysis.text import load_themes
+    >>> themes = load_themes()
+    >>> list(themes)[:3], "want to die" in themes["safeguarding"]
+    (['belonging', 'teachers', 'fairness'], True)
+    """
+    folder = Path(folder)
+    files = sorted(folder.glob("*.txt"))
+    if not files:
+        raise ValueError(f"no theme keyword files (*.txt) in {folder}")
+    themes: dict[str, tuple[str, ...]] = {}
+    for path in files:
+        name = re.sub(r"^\d+-", "", path.stem)
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise ValueError(f"{path.name}: a theme file is named like 03-fairness.txt")
+        if name in themes:
+            raise ValueError(f"{path.name}: theme {name!r} has two files")
+        lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+        keywords = tuple(line for line in lines if line and not line.startswith("#"))
+        if not keywords:
+            raise ValueError(f"{path.name}: theme {name!r} has no keywords")
+        themes[name] = keywords
+    return themes
 
-# After a clear title, a lower-case word is a name unless it is one of these ("mr is nice").
-_NOT_NAMES_AFTER_TITLE = frozenset((
-    "is", "was", "are", "were", "and", "or", "but", "the", "a", "an", "who", "has", "had", "have",
-    "says", "said", "told", "tells", "gave", "gives", "will", "would", "can", "could", "does", "did",
-    "do", "if", "to", "in", "at", "on", "of", "for", "with", "from", "always", "never",
-))  # fmt: skip
+
+THEMES: dict[str, tuple[str, ...]] = load_themes()
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 _CONTRACTION = re.compile(r"(?:n't|'re|'ve|'ll|'m|'d)$", re.IGNORECASE)
@@ -335,6 +190,79 @@ def sentiment(texts: Iterable[object] | pd.Series | str) -> pd.DataFrame:
     return pd.DataFrame(scores, index=index, columns=["polarity", "subjectivity"])
 
 
+TONES = ("positive", "neutral", "negative")
+# Whether a per-comment tone label may be shown: only if `tone` agrees with people's labels on at
+# least 80% of a labelled set of children's comments. Measured with `tone_agreement` on
+# tests/data/child_comments.csv (201 comments written for it, 131 English and 70 Welsh): 43.8%
+# overall (Cohen's kappa 0.18), 51.9% in English and 28.6% in Welsh (every Welsh comment comes out
+# neutral), so no. Show themes and the safeguarding flag (`analysis.safeguarding.check`) instead.
+# tests/analysis/test_text.py re-measures it.
+TONE_VALIDATED = False
+TONE_THRESHOLD = 0.1
+
+
+def tone(texts: Iterable[object] | pd.Series | str, *, threshold: float = TONE_THRESHOLD) -> pd.Series:
+    """A tone label per text from `sentiment`'s polarity: not validated, see `TONE_VALIDATED`.
+
+    ``"positive"`` above ``threshold``, ``"negative"`` below ``-threshold``, else ``"neutral"``;
+    missing for a missing or blank text.
+
+    Examples
+    --------
+    >>> from analysis.text import tone
+    >>> tone(["My teachers are great", "I want to die", "this school is sick"]).tolist()
+    ['positive', 'neutral', 'negative']
+    """
+    if not 0 <= threshold < 1:
+        raise ValueError(f"threshold must be within 0–1, not {threshold!r}")
+    polarity = sentiment(texts)["polarity"]
+    labels = np.select([polarity > threshold, polarity < -threshold], ["positive", "negative"], "neutral")
+    return pd.Series(labels, index=polarity.index, dtype=object).where(polarity.notna())
+
+
+def tone_agreement(
+    labelled: pd.DataFrame, *, text: str = "text", label: str = "tone", by: str | None = "language"
+) -> pd.DataFrame:
+    """How often `tone` agrees with people's labels, overall and by language.
+
+    Parameters
+    ----------
+    labelled : pandas.DataFrame
+        Comments with the ``text`` and a human ``label`` (``positive``, ``neutral`` or
+        ``negative``), e.g. ``tests/data/child_comments.csv``.
+    text, label : str
+        Column names.
+    by : str or None, default "language"
+        Also report agreement for each value of this column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``"all"`` and one per ``by`` value, with ``comments``, ``agree`` (count) and
+        ``agreement`` (share, 0–1), and Cohen's ``kappa`` (agreement beyond chance).
+    """
+    require_frame(labelled, "labelled")
+    require_columns(labelled, [text, label, *([by] if by else [])], "the labelled comments")
+    bad = sorted(set(labelled[label].dropna()) - set(TONES))
+    if bad:
+        raise ValueError(f"labels must be positive, neutral or negative, not {bad!r}")
+    predicted = tone(labelled[text]).fillna("neutral")
+    frame = pd.DataFrame({"group": "all", "truth": labelled[label], "predicted": predicted})
+    parts = [frame]
+    if by:
+        parts.append(frame.assign(group=labelled[by].astype(str)))
+    rows = []
+    for group, part in pd.concat(parts).groupby("group", sort=False):
+        agree = int((part["truth"] == part["predicted"]).sum())
+        observed = agree / len(part)
+        chance = sum((part["truth"] == t).mean() * (part["predicted"] == t).mean() for t in TONES)
+        kappa = (observed - chance) / (1 - chance) if chance < 1 else float("nan")
+        rows.append(
+            {"group": group, "comments": len(part), "agree": agree, "agreement": observed, "kappa": kappa}
+        )
+    return pd.DataFrame(rows).set_index("group")
+
+
 # ------------------------------------------------------------------------------------------------
 # Themes
 # ------------------------------------------------------------------------------------------------
@@ -342,7 +270,7 @@ def sentiment(texts: Iterable[object] | pd.Series | str) -> pd.DataFrame:
 
 def _keyword_pattern(keyword: str) -> str:
     keyword = _normalise(keyword.strip())
-    parts = []
+    parts: list[str] = []
     for char in keyword:
         if char.isspace():
             if not parts or parts[-1] != r"[\s\-‐‑]+":
@@ -492,218 +420,8 @@ def theme_matches(
 
 
 # ------------------------------------------------------------------------------------------------
-# Redaction
+# Redaction (the rules are in analysis.redaction)
 # ------------------------------------------------------------------------------------------------
-
-_EMAIL = re.compile(r"[\w.+%'-]+@[\w-]+(?:\.[\w-]+)+")
-_HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]*[A-Za-z0-9_]")
-# UK numbers: 0 or +44/0044 (optionally "(0)"), then 9 or 10 digits with spaces, dashes, dots or
-# brackets between them: 07700 900123, +44 7700 900123, (020) 7946 0958, 0161-496-0000.
-_PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)[ \t]?44[ \t]?(?:\(0\)[ \t]?)?\(?|\(?0)\d(?:[ \t\-.()]{0,2}\d){8,9}(?!\d)"
-)
-# Postcodes of the UK's 121 postcode areas (so "Y7 2nd" or "KS3 5th" are not postcodes).
-_POSTCODE_AREAS = (
-    "AB", "AL", "B", "BA", "BB", "BD", "BF", "BH", "BL", "BN", "BR", "BS", "BT", "BX", "CA", "CB", "CF",
-    "CH", "CM", "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DG", "DH", "DL", "DN", "DT", "DY", "E",
-    "EC", "EH", "EN", "EX", "FK", "FY", "G", "GL", "GU", "GY", "HA", "HD", "HG", "HP", "HR", "HS", "HU",
-    "HX", "IG", "IM", "IP", "IV", "JE", "KA", "KT", "KW", "KY", "L", "LA", "LD", "LE", "LL", "LN", "LS",
-    "LU", "M", "ME", "MK", "ML", "N", "NE", "NG", "NN", "NP", "NR", "NW", "OL", "OX", "PA", "PE", "PH",
-    "PL", "PO", "PR", "RG", "RH", "RM", "S", "SA", "SE", "SG", "SK", "SL", "SM", "SN", "SO", "SP", "SR",
-    "SS", "ST", "SW", "SY", "TA", "TD", "TF", "TN", "TQ", "TR", "TS", "TW", "UB", "W", "WA", "WC", "WD",
-    "WF", "WN", "WR", "WS", "WV", "YO", "ZE",
-)  # fmt: skip
-_POSTCODE = re.compile(r"(?<!\w)([A-Z]{1,2})\d[A-Z\d]?[ \t]*\d[ABD-HJLNP-UW-Z]{2}(?!\w)", re.IGNORECASE)
-_POSTCODE_AREA_SET = frozenset(_POSTCODE_AREAS)
-_UPPER = "A-ZÀ-ÖØ-ÞŴŶŸ"
-_CAP_WORD = rf"[{_UPPER}][\w'’\-]*"
-_STREET_TYPES = (
-    "Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Cl|Drive|Dr|Way|Crescent|Cres|Court|Ct|Place|Pl|"
-    "Grove|Gardens|Gdns|Terrace|Terr|Hill|Park|Square|Sq|Walk|Row|Mews|Rise|View|Green|Parade|"
-    "Vale|Meadows?|Fields|Estate|Heights|Gate|Wharf|Yard|Boulevard|Chase|Hollow|Path"
-)
-_WELSH_STREETS = "Heol|Ffordd|Stryd|Lôn|Lon|Rhodfa|Cilgant|Teras|Maes|Parc|Clos|Llys|Stad"
-# "12 Oak Tree Road", "4a, Church St.", "3 Heol y Frenhines", and without a number the less
-# ambiguous street types: "Oak Road", "Heol Fawr".
-_ADDRESS = re.compile(
-    rf"(?<!\w)\d{{1,4}}[A-Za-z]?,?[ \t]+(?:"
-    rf"(?:{_CAP_WORD}[ \t]+){{1,3}}(?i:{_STREET_TYPES})(?!\w)\.?"
-    rf"|(?i:{_WELSH_STREETS})(?:[ \t]+(?:y|yr|'r))?(?:[ \t]+{_CAP_WORD}){{1,2}})"
-    rf"|(?<!\w)(?:{_CAP_WORD}[ \t]+){{1,3}}(?:Road|Street|Lane|Avenue|Close|Drive|Crescent|"
-    rf"Terrace|Grove|Gardens|Mews)(?!\w)"
-    rf"|(?<!\w)(?:Heol|Ffordd|Stryd|Lôn|Rhodfa|Cilgant)(?:[ \t]+(?:y|yr))?[ \t]+{_CAP_WORD}"
-)
-_STREET_WORDS = frozenset(f"{_STREET_TYPES}|{_WELSH_STREETS}".lower().replace("?", "").split("|")) | {
-    "meadow"
-}
-_DIGIT = re.compile(r"\d")
-_WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
-_SENTENCE_BREAK = re.compile(r"[.!?…。]|\n")
-_TITLE_GAP = re.compile(r"\.?[ \t]+")
-_NAME_RUN = re.compile(r"\[name\](?:[ \t]+\[name\])+")
-
-
-@lru_cache(maxsize=1)
-def _english_lexicon() -> dict[str, str]:
-    """Word → part-of-speech tag from the Brill lexicon that TextBlob ships (no download)."""
-    try:
-        import textblob
-
-        path = Path(textblob.__file__).parent / "en" / "en-lexicon.txt"
-        lexicon: dict[str, str] = {}
-        with path.open(encoding="utf-8") as lines:
-            for line in lines:
-                parts = line.split()
-                if len(parts) >= 2 and not line.startswith(";"):
-                    lexicon.setdefault(parts[0], parts[1])
-        return lexicon
-    except Exception:  # pragma: no cover - TextBlob is a dependency, but fail soft, not open
-        return {}
-
-
-def _sentence_initial_name(word: str) -> bool:
-    """Is a capitalised word at the start of a sentence a name? Decided with the English lexicon."""
-    if _CONTRACTION.search(word.translate(_APOSTROPHES)):
-        return False  # "Don't", "They're": not names
-    lexicon = _english_lexicon()
-    if not lexicon:
-        return False
-    if word.lower() in lexicon:
-        return False  # an English word ("The", "Will", "Harry" as in to harry: see Notes)
-    if word in lexicon:
-        return lexicon[word].startswith("NNP")  # "Sarah", "Oliver"
-    return True  # unknown to the lexicon: "Dafydd", "Aisha", or a misspelling; hide it
-
-
-def _kept(lower: str) -> bool:
-    if lower in KEEP_CAPITALISED or lower in TITLES:
-        return True
-    return lower.endswith("s") and lower[:-1] in KEEP_CAPITALISED  # "Mondays", "Christians"
-
-
-def _redact_names(text: str) -> str:
-    pieces: list[str] = []
-    last = 0  # end of the text copied so far
-    previous_end = 0
-    first = True
-    previous_title: str | None = None
-    for found in _WORD.finditer(text):
-        word = found.group()
-        if previous_title is None and not word[0].isupper():
-            # The common case, a lower-case word: only a title ("mr") matters for what follows.
-            lower = word.lower()
-            previous_title = lower if lower in TITLES else None
-            previous_end = found.end()
-            first = False
-            continue
-        gap = text[previous_end : found.start()]
-        plain = word.translate(_APOSTROPHES)
-        possessive = plain.lower().endswith("'s") and len(plain) > 2
-        base = word[:-2] if possessive else word
-        capitalised = word[0].isupper()
-        if previous_title is not None and _TITLE_GAP.fullmatch(gap):
-            is_name = capitalised or (
-                previous_title in _CLEAR_TITLES and word.lower() not in _NOT_NAMES_AFTER_TITLE
-            )
-        elif not capitalised or _kept(base.lower()):
-            is_name = False
-        elif len(base) == 1 or (base.isupper() and len(base) > 1):
-            is_name = False  # "grade A", and words in capitals (acronyms, shouting): see Notes
-        elif first or _SENTENCE_BREAK.search(gap):
-            is_name = base.lower() not in _WELSH_STARTERS and _sentence_initial_name(base)
-        else:
-            is_name = True
-        if is_name:
-            pieces.append(text[last : found.start()])
-            pieces.append("[name]" + (word[len(base) :] if possessive else ""))
-            last = found.end()
-        previous_title = word.lower() if word.lower() in TITLES and not is_name else None
-        previous_end = found.end()
-        first = False
-    if not pieces:
-        return text
-    pieces.append(text[last:])
-    return _NAME_RUN.sub("[name]", "".join(pieces))
-
-
-def redact(text: object) -> str:
-    """Replace names, e-mail addresses, UK phone numbers and addresses in a text.
-
-    Parameters
-    ----------
-    text : str
-        What a pupil wrote. ``None`` and ``NaN`` give ``""``; other values are converted with
-        ``str``. Never raises.
-
-    Returns
-    -------
-    str
-        The text with ``[email]``, ``[phone]``, ``[address]`` and ``[name]`` in place of what
-        they replace; everything else is unchanged.
-
-    Notes
-    -----
-    The rules, applied in this order:
-
-    1. **E-mail addresses** → ``[email]``.
-    2. **UK phone numbers** → ``[phone]``: a leading ``0``, ``+44`` or ``0044`` (optionally
-       ``(0)``) then 9 or 10 digits, which may be split by spaces, dashes, dots or brackets.
-    3. **Addresses** → ``[address]``: postcodes of the UK's postcode areas (any case, with or
-       without the space); a house number, one to three capitalised words and a street type
-       (Road, Street, Lane, Avenue, Close, Drive, Way, Court, …); a house number and a Welsh
-       street word (Heol, Ffordd, Stryd, Lôn, …) with the words that follow; and, without a house
-       number, capitalised words before Road, Street, Lane, Avenue, Close, Drive, Crescent,
-       Terrace, Grove, Gardens or Mews, or after Heol, Ffordd, Stryd, Lôn, Rhodfa or Cilgant.
-    4. **Social media handles** (``@name``) → ``[name]``.
-    5. **Names** → ``[name]`` (a possessive keeps its ``'s``; adjacent names merge):
-
-       - the word after a title (Mr, Mrs, Ms, Miss, Mx, Dr, Sir, Syr, Prof, …, with or without a
-         full stop) when it is capitalised, and also when lower-case after Mr, Mrs, Ms, Mx, Dr or
-         Prof ("mr smith");
-       - any other capitalised word that does not start a sentence, unless it is in
-         `KEEP_CAPITALISED` (subjects, days, months, languages, nationalities, ethnic groups,
-         religions, festivals, apps), a title, a single letter, or written in capitals throughout;
-       - a capitalised word that starts a sentence (the start of the text, or after ``.``, ``!``,
-         ``?`` or a line break) when the English lexicon that ships with TextBlob tags it as a
-         proper noun ("Sarah") or does not know it at all ("Dafydd"), unless it is a common
-         Welsh sentence opening ("Mae", "Rydw").
-
-    What slips through, by design or as a known limit: a name written in capitals throughout
-    ("JAMES") or as a single initial; a sentence-initial name that is also an English word
-    ("Will", "Mark", "Harry"); names written in lower case without a title ("jack hit me"); house
-    numbers and street names in lower case. Unknown capitalised words (shops, places, teams) are
-    hidden too: the rule errs on the side of the child. Review redacted texts before publishing
-    any quotation, and never publish a quotation a small group could recognise.
-
-    Examples
-    --------
-    >>> from analysis.text import redact
-    >>> redact("Mr Jones shouted at me and Sarah. Email me at kid123@example.com")
-    'Mr [name] shouted at me and [name]. Email me at [email]'
-    >>> redact("I live at 12 Oak Tree Road, CF10 1AA, call 07700 900123")
-    'I live at [address], [address], call [phone]'
-    >>> redact("I love Maths and Welsh on Mondays with miss Evans")
-    'I love Maths and Welsh on Mondays with miss [name]'
-    >>> redact(None)
-    ''
-    """
-    value = _as_text(text)
-    if not value:
-        return ""
-    if "@" in value:
-        value = _EMAIL.sub("[email]", value)
-    if _DIGIT.search(value):
-        value = _PHONE.sub("[phone]", value)
-        value = _POSTCODE.sub(_postcode, value)
-    if not _STREET_WORDS.isdisjoint(word.lower() for word in _WORD.findall(value)):
-        value = _ADDRESS.sub("[address]", value)
-    if "@" in value:
-        value = _HANDLE.sub("[name]", value)
-    return _redact_names(value)
-
-
-def _postcode(found: re.Match[str]) -> str:
-    return "[address]" if found.group(1).upper() in _POSTCODE_AREA_SET else found.group()
 
 
 def redact_all(frame: pd.DataFrame, column: str = "text") -> pd.DataFrame:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ __all__ = ["design_effect", "weights"]
 
 MISSING = "(missing)"
 ANY = "*"
+Prefix = tuple[Any, ...]  # a cell's values of the first few weighting columns
 
 
 def weights(
@@ -304,11 +306,13 @@ def _collapse(table: pd.DataFrame, school: str, cells: list[str], min_cell: int)
     return pd.Series(labels, index=table.index)
 
 
-def _collapse_school(values: list[tuple], n: np.ndarray, on_roll: np.ndarray, min_cell: int):
+def _collapse_school(
+    values: list[Prefix], n: np.ndarray, on_roll: np.ndarray, min_cell: int
+) -> tuple[list[int], list[tuple[Prefix, bool]]]:
     """Final cell number of each of one school's cells, and each final cell's (prefix, merged)."""
     depth_max = len(values[0])
     cell_of = [-1] * len(values)
-    finals: list[list] = []  # [prefix, merged, respondents]
+    finals: list[list[Any]] = []  # [prefix, merged, respondents]
     open_rows = list(range(len(values)))
 
     def settle(members: list[int], k: int) -> None:
@@ -316,7 +320,7 @@ def _collapse_school(values: list[tuple], n: np.ndarray, on_roll: np.ndarray, mi
             cell_of[i] = k
         finals[k][2] += sum(n[i] for i in members)
 
-    def nearest(prefix: tuple) -> int:
+    def nearest(prefix: Prefix) -> int:
         def shared(k: int) -> int:
             other = finals[k][0]
             length = 0
@@ -327,7 +331,7 @@ def _collapse_school(values: list[tuple], n: np.ndarray, on_roll: np.ndarray, mi
         return min(range(len(finals)), key=lambda k: (-shared(k), finals[k][2], k))
 
     for depth in range(depth_max, -1, -1):
-        pools: dict[tuple, list[int]] = {}
+        pools: dict[Prefix, list[int]] = {}
         for i in open_rows:
             pools.setdefault(values[i][:depth], []).append(i)
         failing = []
@@ -338,7 +342,7 @@ def _collapse_school(values: list[tuple], n: np.ndarray, on_roll: np.ndarray, mi
             else:
                 failing.append((prefix, members))
         open_rows = []
-        open_under: dict[tuple, int] = {}
+        open_under: dict[Prefix, int] = {}
         for prefix, _ in failing:
             open_under[prefix[:-1]] = open_under.get(prefix[:-1], 0) + 1
         for prefix, members in failing:
@@ -357,7 +361,7 @@ def _collapse_school(values: list[tuple], n: np.ndarray, on_roll: np.ndarray, mi
     return cell_of, [(prefix, merged) for prefix, merged, _ in finals]
 
 
-def _label(cells: list[str], prefix: tuple, merged: bool) -> str:
+def _label(cells: list[str], prefix: Prefix, merged: bool) -> str:
     parts = [f"{c}={prefix[i] if i < len(prefix) else ANY}" for i, c in enumerate(cells)]
     return ", ".join(parts) + (" + rest" if merged else "")
 

@@ -616,7 +616,9 @@ def idle_check(seconds: float = 2.0) -> None:
 
 
 @contextmanager
-def gunicorn(app: str, env: dict, config: WorkerConfig, log: Path) -> Iterator[tuple[str, int]]:
+def gunicorn(
+    app: str, env: dict, config: WorkerConfig, log: Path, start_seconds: float = 30
+) -> Iterator[tuple[str, int]]:
     """Serve `app` on a free port on 127.0.0.1 until the block ends; yields (base URL, master pid)."""
     port = free_port()
     command = [
@@ -631,7 +633,7 @@ def gunicorn(app: str, env: dict, config: WorkerConfig, log: Path) -> Iterator[t
         )
     base = f"http://{HOST}:{port}"
     try:
-        wait_until_serving(base, server, log)
+        wait_until_serving(base, server, log, start_seconds)
         idle_check()
         yield base, server.pid
     finally:

@@ -7,13 +7,28 @@
 """
 
 from .loader import DEFINITIONS, QuestionnaireError, available, load, loads
-from .model import Catalogue, Option, Question, Questionnaire, Scale, Section, ShowIf, Text
+from .model import (
+    CHOICE_TYPES,
+    QUESTION_TYPES,
+    Catalogue,
+    Option,
+    Question,
+    Questionnaire,
+    QuestionType,
+    Scale,
+    Section,
+    ShowIf,
+    Text,
+)
 
 __all__ = [
+    "CHOICE_TYPES",
     "DEFINITIONS",
+    "QUESTION_TYPES",
     "Catalogue",
     "Option",
     "Question",
+    "QuestionType",
     "Questionnaire",
     "QuestionnaireError",
     "Scale",

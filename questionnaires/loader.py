@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, overload
 
 import yaml
 from pydantic import ValidationError
 
-from .model import Catalogue, Option, Question, Questionnaire, Scale, Section, ShowIf, Text
-from .schema import QuestionnaireSpec, TextSpec
+from .model import CHOICE_TYPES, Catalogue, Option, Question, Questionnaire, Scale, Section, ShowIf, Text
+from .schema import QuestionnaireSpec, QuestionSpec, ScaleSpec, ShowIfSpec, TextSpec
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 DEFINITIONS = Path(__file__).parent / "definitions"
+# Symbols that say "good" and "bad": on a scale item they must sit on better and worse answers.
+GOOD_SYMBOLS = frozenset({"happy", "tick"})
+BAD_SYMBOLS = frozenset({"sad", "cross"})
 # LibYAML when PyYAML was built with it: ten times faster on the national files.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -73,7 +81,7 @@ def loads(source: str, *, filename: str = "<questionnaire>", expect_id: str | No
     return _build(spec, source=filename, checksum=checksum)
 
 
-def _path(loc: tuple) -> str:
+def _path(loc: tuple[int | str, ...]) -> str:
     text = ""
     for part in loc:
         if isinstance(part, int):
@@ -85,7 +93,7 @@ def _path(loc: tuple) -> str:
     return text or "(top level)"
 
 
-def _describe(error: dict) -> str:
+def _describe(error: ErrorDetails) -> str:
     message = error["msg"]
     if error["type"] == "missing":
         message = "is required"
@@ -111,6 +119,9 @@ def _describe(error: dict) -> str:
     elif message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
     return f"{_path(error['loc'])}: {message}"
+
+
+Earlier = dict[str, tuple[str, str | None]]  # question id -> (type, response set)
 
 
 class _Checker:
@@ -142,8 +153,8 @@ class _Checker:
             if language not in self.spec.languages:
                 self.problems.append(f"{where}.review: '{language}' is not one of the languages")
 
-    def _unique(self, values: list, where: str, what: str) -> None:
-        seen: set = set()
+    def _unique(self, values: Sequence[object], where: str, what: str) -> None:
+        seen: set[object] = set()
         for value in values:
             if value in seen:
                 self.problems.append(f"{where}: {what} {value!r} is used more than once")
@@ -152,7 +163,7 @@ class _Checker:
     def _sections(self) -> None:
         spec = self.spec
         self._unique([s.id for s in spec.sections], "sections", "id")
-        earlier: dict[str, tuple[str, object]] = {}  # question id -> (type, response set)
+        earlier: Earlier = {}  # question id -> (type, response set)
         profiles: set[str] = set()
         for s, section in enumerate(spec.sections):
             self._text(f"sections[{s}].title", section.title)
@@ -164,11 +175,17 @@ class _Checker:
                     self.problems.append(f"{where}.id: '{question.id}' is used more than once")
                 earlier[question.id] = (question.type, question.response_set)
 
-    def _question(self, where, question, earlier, profiles) -> None:
+    def _question(
+        self,
+        where: str,
+        question: QuestionSpec,
+        earlier: Earlier,
+        profiles: set[str],
+    ) -> None:
         spec = self.spec
         self._text(f"{where}.text", question.text)
         self._text(f"{where}.hint", question.hint)
-        choice = question.type in ("single", "multiple")
+        choice = question.type in CHOICE_TYPES
         if choice and question.response_set is None:
             self.problems.append(f"{where}.response_set: is required for a '{question.type}' question")
         if not choice and question.response_set is not None:
@@ -197,7 +214,7 @@ class _Checker:
         if question.show_if:
             self._show_if(f"{where}.show_if", question.show_if, earlier, question.id)
 
-    def _show_if(self, where, show_if, earlier, own_id) -> None:
+    def _show_if(self, where: str, show_if: ShowIfSpec, earlier: Earlier, own_id: str) -> None:
         target = show_if.question
         if target == own_id:
             self.problems.append(f"{where}.question: a question cannot depend on itself")
@@ -208,10 +225,10 @@ class _Checker:
             self.problems.append(f"{where}.question: '{target}' {problem}")
             return
         qtype, rset_name = earlier[target]
-        if qtype not in ("single", "multiple"):
+        if qtype not in CHOICE_TYPES:
             self.problems.append(f"{where}.question: '{target}' is a '{qtype}' question, not a choice")
             return
-        rset = self.spec.response_sets.get(rset_name)
+        rset = self.spec.response_sets.get(rset_name) if rset_name else None
         if rset:
             values = {o.value for o in rset.options}
             for value in show_if.any_of:
@@ -227,7 +244,7 @@ class _Checker:
             where = f"scales[{i}]"
             self._text(f"{where}.title", scale.title)
             self._unique(scale.items, f"{where}.items", "item")
-            sets = set()
+            sets: set[str | None] = set()
             for j, item in enumerate(scale.items):
                 question = questions.get(item)
                 if question is None:
@@ -241,9 +258,16 @@ class _Checker:
                     )
                 in_scale[item] = scale.id
                 sets.add(question.response_set)
-            if len(sets) > 1:
+            values = {
+                name: frozenset(o.value for o in spec.response_sets[name].options)
+                for name in sets
+                if name in spec.response_sets
+            }
+            if len(set(values.values())) > 1 or None in sets:
                 names = ", ".join(sorted(str(s) for s in sets))
-                self.problems.append(f"{where}.items: items use different response sets ({names})")
+                self.problems.append(
+                    f"{where}.items: items use response sets with different values ({names})"
+                )
             for j, item in enumerate(scale.reverse):
                 if item not in scale.items:
                     self.problems.append(f"{where}.reverse[{j}]: '{item}' is not one of the scale's items")
@@ -251,23 +275,59 @@ class _Checker:
                 self.problems.append(
                     f"{where}.min_answered: {scale.min_answered} is more than its {len(scale.items)} items"
                 )
-            rset = spec.response_sets.get(next(iter(sets))) if len(sets) == 1 and None not in sets else None
-            if rset:
-                low, high = min(o.value for o in rset.options), max(o.value for o in rset.options)
+            if len(set(values.values())) == 1 and None not in sets:
+                low, high = min(next(iter(values.values()))), max(next(iter(values.values())))
                 if not low <= scale.positive_at <= high:
                     self.problems.append(f"{where}.positive_at: {scale.positive_at} is outside {low}–{high}")
+                self._symbols(where, scale, questions, low, high)
+
+    def _symbols(
+        self, where: str, scale: ScaleSpec, questions: dict[str, QuestionSpec], low: int, high: int
+    ) -> None:
+        """A face or tick must agree with the scoring: children answer by the symbol.
+
+        After reverse coding, an option scored below the middle of the range is a worse answer:
+        it must not carry a happy face or a tick, and a better answer must not carry a sad face or
+        a cross. ("Yes" with a happy face on "I get bullied" is the mistake this catches.)
+        """
+        middle = (low + high) / 2
+        for item in scale.items:
+            question = questions.get(item)
+            rset_name = question.response_set if question else None
+            rset = self.spec.response_sets.get(rset_name) if rset_name else None
+            if rset is None:
+                continue
+            reverse = item in scale.reverse
+            for option in rset.options:
+                scored = low + high - option.value if reverse else option.value
+                label = option.label.translations.get("en") or next(
+                    iter(option.label.translations.values()), ""
+                )
+                wrong = (option.symbol in GOOD_SYMBOLS and scored < middle) or (
+                    option.symbol in BAD_SYMBOLS and scored > middle
+                )
+                if wrong:
+                    kind = "reverse-scored " if reverse else ""
+                    better = "worse" if option.symbol in GOOD_SYMBOLS else "better"
+                    self.problems.append(
+                        f"{where}: {kind}item '{item}' uses response set '{rset_name}', which "
+                        f"puts a {option.symbol} symbol on '{label}', the {better} answer; give it a "
+                        "response set whose symbols follow the scoring (e.g. never / sometimes / a lot "
+                        "for a negative statement)"
+                    )
 
 
+@overload
+def _text(spec: TextSpec) -> Text: ...
+@overload
+def _text(spec: None) -> None: ...
 def _text(spec: TextSpec | None) -> Text | None:
     return None if spec is None else Text(spec.translations, tuple(spec.review))
 
 
 def _build(spec: QuestionnaireSpec, *, source: str, checksum: str) -> Questionnaire:
     options = {
-        name: tuple(
-            Option(o.value, _text(o.label), o.symbol, o.code, o.exclusive)  # type: ignore[arg-type]
-            for o in rset.options
-        )
+        name: tuple(Option(o.value, _text(o.label), o.symbol, o.code, o.exclusive) for o in rset.options)
         for name, rset in spec.response_sets.items()
     }
     scale_of = {item: scale.id for scale in spec.scales for item in scale.items}
@@ -277,7 +337,7 @@ def _build(spec: QuestionnaireSpec, *, source: str, checksum: str) -> Questionna
             Question(
                 id=q.id,
                 type=q.type,
-                text=_text(q.text),  # type: ignore[arg-type]
+                text=_text(q.text),
                 section=section.id,
                 options=options.get(q.response_set, ()) if q.response_set else (),
                 hint=_text(q.hint),
@@ -294,7 +354,7 @@ def _build(spec: QuestionnaireSpec, *, source: str, checksum: str) -> Questionna
         )
         sections.append(
             Section(section.id, _text(section.title), questions, _text(section.intro), section.only_in)
-        )  # type: ignore[arg-type]
+        )
     questions_by_id = {q.id: q for s in sections for q in s.questions}
     scales = []
     for scale in spec.scales:
@@ -302,7 +362,7 @@ def _build(spec: QuestionnaireSpec, *, source: str, checksum: str) -> Questionna
         scales.append(
             Scale(
                 id=scale.id,
-                title=_text(scale.title),  # type: ignore[arg-type]
+                title=_text(scale.title),
                 items=tuple(scale.items),
                 reverse=frozenset(scale.reverse),
                 min_answered=scale.min_answered or math.ceil(len(scale.items) / 2),
@@ -316,7 +376,7 @@ def _build(spec: QuestionnaireSpec, *, source: str, checksum: str) -> Questionna
         audience=spec.audience,
         years=tuple(spec.years),
         languages=tuple(spec.languages),
-        title=_text(spec.title),  # type: ignore[arg-type]
+        title=_text(spec.title),
         sections=Catalogue(sections),
         scales=Catalogue(scales),
         source=source,

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Generic, Literal, TypeVar, overload
+from typing import Generic, Literal, TypeVar, get_args, overload
 
+# The kinds of question, declared here only. A new one needs a handler in survey/pupil/questions/ and
+# a reading in analysis/io.py: see docs/question-types.md.
 QuestionType = Literal["single", "multiple", "text", "number"]
+QUESTION_TYPES: tuple[QuestionType, ...] = get_args(QuestionType)
+CHOICE_TYPES: tuple[QuestionType, ...] = ("single", "multiple")  # answered from a response set
 Audience = Literal["primary", "secondary"]
 
 
@@ -49,13 +53,13 @@ T = TypeVar("T")
 class Catalogue(tuple[T, ...], Generic[T]):
     """An ordered tuple of things with ids that can also be looked up by id: `scales["belonging"]`."""
 
-    @overload
+    @overload  # type: ignore[override]  # a tuple looked up by id too
     def __getitem__(self, key: int) -> T: ...
     @overload
     def __getitem__(self, key: slice) -> tuple[T, ...]: ...
     @overload
     def __getitem__(self, key: str) -> T: ...
-    def __getitem__(self, key):  # type: ignore[override]
+    def __getitem__(self, key: int | slice | str) -> T | tuple[T, ...]:
         if isinstance(key, str):
             for thing in self:
                 if thing.id == key:  # type: ignore[attr-defined]
@@ -67,6 +71,10 @@ class Catalogue(tuple[T, ...], Generic[T]):
         if isinstance(key, str):
             return any(thing.id == key for thing in self)  # type: ignore[attr-defined]
         return super().__contains__(key)
+
+    def has(self, key: str) -> bool:
+        """Whether a thing with this id is in the catalogue (`key in catalogue`, for a type checker)."""
+        return key in self
 
     def ids(self) -> list[str]:
         return [thing.id for thing in self]  # type: ignore[attr-defined]

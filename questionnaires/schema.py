@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints, model_validator
 
+from .model import QuestionType
+
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 QuestionnaireId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
@@ -67,7 +69,7 @@ class ShowIfSpec(Strict):
 
 class QuestionSpec(Strict):
     id: Identifier
-    type: Literal["single", "multiple", "text", "number"]
+    type: QuestionType
     text: TextSpec
     hint: TextSpec | None = None
     response_set: str | None = None

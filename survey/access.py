@@ -11,10 +11,11 @@ from functools import wraps
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import Select, select, true
 
-from .extensions import db
-from .models import Role, School, ScopeKind, User, user_school
+from .data.scope import schools_in_scope, scope_condition, visible_school
+from .models import Role, School
+
+__all__ = ["role_required", "school_or_404", "schools_in_scope", "scope_condition"]
 
 
 def role_required(*roles: Role):
@@ -34,28 +35,9 @@ def role_required(*roles: Role):
     return decorate
 
 
-def schools_in_scope(user: User) -> Select:
-    """A query of the schools `user` may see, by name."""
-    query = select(School).order_by(School.name)
-    return query.where(scope_condition(user))
-
-
-def scope_condition(user: User):
-    if user.role is Role.ADMIN:
-        return true()
-    if user.scope_kind is ScopeKind.SCHOOLS:
-        mine = select(user_school.c.school_id).where(user_school.c.user_id == user.id)
-        return School.id.in_(mine)
-    if user.scope_kind is ScopeKind.LOCAL_AUTHORITY:
-        return School.la_code == user.scope_value
-    if user.scope_kind is ScopeKind.TRUST:
-        return School.trust == user.scope_value
-    return true()
-
-
 def school_or_404(urn: int) -> School:
     """The school with this URN if the signed-in user may see it; 404 otherwise (never 403)."""
-    school = db.session.scalar(schools_in_scope(current_user).where(School.urn == urn))
+    school = visible_school(current_user, urn)
     if school is None:
         abort(404)
     return school

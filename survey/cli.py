@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from datetime import UTC, datetime, time
+from datetime import date
 
 import click
 from flask import Flask
@@ -59,14 +59,11 @@ def _wave(wave_id: int) -> Wave:
     return wave
 
 
-def _date(value: str, *, end_of_day: bool = False) -> datetime:
+def _day(value: str) -> date:
     try:
-        parsed = datetime.fromisoformat(value)
+        return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date like 2026-11-30") from None
-    if len(value) <= 10:
-        parsed = datetime.combine(parsed.date(), time.max if end_of_day else time.min)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _commit_or_fail(action):
@@ -127,20 +124,20 @@ def create_wave(questionnaire_id, name, opens, closes, urn) -> None:
     from .data.waves import create_wave as run
 
     school = _school(urn) if urn else None
-    opens_at, closes_at = _date(opens), _date(closes, end_of_day=True)
+    first_day, last_day = _day(opens), _day(closes)
     wave = _commit_or_fail(
         lambda: run(
             name=name,
             questionnaire_id=questionnaire_id,
-            opens_at=opens_at,
-            closes_at=closes_at,
+            first_day=first_day,
+            last_day=last_day,
             school=school,
             actor=ACTOR,
         )
     )
     click.echo(
         f"wave {wave.id} created: {wave.name}, {wave.questionnaire_id} v{wave.questionnaire_version}, "
-        f"{opens_at:%d %b %Y} to {closes_at:%d %b %Y}"
+        f"{first_day:%d %b %Y} to {last_day:%d %b %Y}"
     )
 
 

@@ -12,8 +12,9 @@ import math
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 
 from questionnaires import Question, Questionnaire
 
@@ -224,7 +225,7 @@ def seed(seed: int = 2026) -> dict:
         if earlier:
             _seed_earlier_wave(rng, q, earlier, now, counts)
     _seed_staff()
-    audit.record("demo_seed", actor="cli", **counts)
+    audit.record("demo_seed", actor="cli", **counts)  # type: ignore[arg-type]  # counts are details
     return counts
 
 
@@ -291,7 +292,7 @@ def _seed_school(
         if answers
         for qid, a in answers.items()
     ]
-    insert_rows(Answer.__table__, rows)
+    insert_rows(cast(Table, Answer.__table__), rows)
     counts["responses"] += sum(1 for _, answers in answered if answers)
     counts["answers"] += len(rows)
 
@@ -321,7 +322,7 @@ STAFF = [
 
 
 def _seed_staff() -> None:
-    first = db.session.scalar(select(School).where(School.urn == DEMO_URN_START))
+    first = db.session.scalars(select(School).where(School.urn == DEMO_URN_START)).one()
     for email, role, scope, value in STAFF:
         create_user(
             email=email,
@@ -355,6 +356,8 @@ def fresh_codes(per_questionnaire: int = 5) -> list[tuple[int, str, str]]:
             .order_by(School.urn)
             .limit(1)
         )
+        if school is None:  # a demo wave whose schools were removed since
+            continue
         unused = (
             select(PupilCode.id)
             .outerjoin(Response)

@@ -48,7 +48,7 @@ class PerAppLimiter(Limiter):
     def _state(self) -> dict:
         app = getattr(self.__dict__["_setting_up"], "app", None)
         if app is None and has_app_context():
-            app = current_app._get_current_object()
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
         if app is None:
             return self.__dict__["_defaults"]
         state = app.extensions.get(self.STATE)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from . import reference
 from .models import School
@@ -112,7 +112,7 @@ def read_schools(stream: IO) -> list[dict]:
     schools: list[dict] = []
     seen: dict[int, int] = {}
     for line, row in read.rows:
-        school = {field: row[column] for column, field in GIAS_COLUMNS.items()}
+        school: dict[str, Any] = {field: row[column] for column, field in GIAS_COLUMNS.items()}
         if not re.fullmatch(r"\d{5,7}", school["urn"]):
             read.problem(line, "URN", f"{school['urn']!r} is not a URN (5 to 7 digits)")
             continue
@@ -124,7 +124,8 @@ def read_schools(stream: IO) -> list[dict]:
             if field_name not in ("trust", "urn") and not school[field_name]:
                 read.problem(line, column, "is empty")
         for column, field_name in GIAS_COLUMNS.items():
-            limit = School.__table__.c[field_name].type.length if field_name != "urn" else None
+            column_type = School.__table__.c[field_name].type
+            limit = getattr(column_type, "length", None) if field_name != "urn" else None
             if limit and len(school[field_name]) > limit:
                 read.problem(line, column, f"is longer than {limit} characters")
         school["trust"] = school["trust"] or None
@@ -148,9 +149,10 @@ def read_roster(stream: IO, years: Iterable[int]) -> list[dict]:
     entries: list[dict] = []
     seen: dict[str, int] = {}
     for line, row in read.rows:
-        problem: Callable[[str, str], None] = lambda column, message, line=line: read.problem(  # noqa: E731
-            line, column, message
-        )
+
+        def problem(column: str, message: str, line: int = line) -> None:
+            read.problem(line, column, message)
+
         ref = row["pupil_reference"]
         if not PUPIL_REFERENCE.fullmatch(ref) or not any(c.isdigit() for c in ref):
             problem(

@@ -112,13 +112,17 @@ class JsonFormatter(logging.Formatter):
         fields = record.__dict__
         if fields.get("event") == "request" and record.name == request_log.name:
             return self._request_line(record, fields)
-        line = {"time": self._time(record.created), "level": record.levelname.lower(), "logger": record.name}
+        line: dict[str, object] = {
+            "time": self._time(record.created),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+        }
         for name in self.FIELDS:
             if name in fields:
                 line[name] = fields[name]
         line["message"] = record.getMessage()
         if record.exc_info:  # a logger other than `survey`: type and frames only, as above
-            line["error"] = _name(record.exc_info[0])
+            line["error"] = _name(record.exc_info[0]) if record.exc_info[0] else None
             line["frames"] = _frames(record.exc_info)
         line["instance"] = self.instance
         line["pid"] = record.process

@@ -3,7 +3,7 @@
 PostgreSQL can neither store nor compare a string holding a NUL character (SQLite can), so a NUL in a
 school's text, a wave's name or a search was a server error there. No control character means
 anything in a name, an email or a search, so all of them are removed, as the pupil pages remove them
-from answers (`survey.pupil.answers`); tabs and new lines are kept.
+from answers (`survey.pupil.questions.text`); tabs and new lines are kept.
 """
 
 from __future__ import annotations

@@ -88,7 +88,7 @@ def test_changed_questionnaire_needs_a_new_version(loaded, runner):
         db.session.commit()
     result = runner.invoke(args=["load-questionnaires"])
     assert result.exit_code == 1
-    assert "national-primary.yaml: version 1 was loaded before with different content" in result.output
+    assert "national-primary.yaml: version 2 was loaded before with different content" in result.output
 
 
 def test_import_schools_adds_then_updates(schools, runner, tmp_path):

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovDateInput,
     GovFileInput,
     GovRadioInput,
     GovSelect,
@@ -16,29 +14,20 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..extensions import db
-from ..models import Role, School, ScopeKind, User
-from ..text_input import clean
+from ..data import schools as school_data
+from ..data import users as user_data
+from ..form_fields import URN, check_last_day, email_address, first_and_last_day, lower_email, strip, urn
+from ..models import Role, School, ScopeKind
 
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-URN = re.compile(r"\d{5,7}\Z")  # \Z: Regexp only matches from the start, and "100001x" is no URN
 MAX_URNS = 500
 
 
 def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _clean(value):
-    return clean(value)  # control characters too: PostgreSQL cannot store or compare a NUL
 
 
 class SchoolsUploadForm(FlaskForm):
@@ -55,11 +44,11 @@ class SchoolsUploadForm(FlaskForm):
 class UserForm(FlaskForm):
     email = StringField(
         "Email address",
-        filters=[lambda v: clean(v).lower() if isinstance(v, str) else v],
+        filters=[lower_email],
         validators=[
             DataRequired(message="Enter the email address"),
             Length(max=254, message="Enter an email address of 254 characters or fewer"),
-            Regexp(EMAIL, message="Enter an email address in the correct format, like name@example.org"),
+            email_address(),
         ],
         widget=GovTextInput(),
     )
@@ -102,21 +91,21 @@ class UserForm(FlaskForm):
     urns = TextAreaField(
         "School URNs",
         description="One or more, separated by commas or spaces, like 100001, 100002",
-        filters=[_clean],
+        filters=[strip],
         validators=[Length(max=10_000, message="Enter at most 500 URNs")],
         widget=GovTextArea(),
     )
     la_code = StringField(
         "Local authority code",
         description="The 3-digit code, like 201",
-        filters=[_clean],
+        filters=[strip],
         validators=[Length(max=10, message="Enter a local authority code of 10 characters or fewer")],
         widget=GovTextInput(),
     )
     trust = StringField(
         "Trust name",
         description="Exactly as in the schools register",
-        filters=[_clean],
+        filters=[strip],
         validators=[Length(max=200, message="Enter a trust name of 200 characters or fewer")],
         widget=GovTextInput(),
     )
@@ -127,7 +116,7 @@ class UserForm(FlaskForm):
         self.schools: list[School] = []
 
     def validate_email(self, field) -> None:
-        if db.session.scalar(db.select(User.id).filter_by(email=field.data)) is not None:
+        if user_data.by_email(field.data) is not None:
             raise ValidationError("There is already a user with this email address")
 
     def scope_kind(self) -> ScopeKind:
@@ -186,7 +175,7 @@ class UserForm(FlaskForm):
             self.urns.errors.append(f"{wrong[0][:20]} is not a URN: URNs are 5 to 7 digits")
             return False
         urns = sorted({int(t) for t in tokens})
-        found = {s.urn: s for s in db.session.scalars(db.select(School).where(School.urn.in_(urns)))}
+        found = {s.urn: s for s in school_data.by_urns(urns)}
         missing = [str(u) for u in urns if u not in found]
         if missing:
             self.urns.errors.append(f"There is no school with URN {', '.join(missing[:10])}")
@@ -199,38 +188,11 @@ class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 
 
-class DayMonthYearField(DateField):
-    """A GOV.UK date input (day, month, year boxes) that never fails on odd or missing parts."""
-
-    def __init__(self, label: str, *, missing: str, invalid: str, **kwargs) -> None:
-        super().__init__(label, widget=GovDateInput(), **kwargs)
-        self.missing, self.invalid = missing, invalid
-
-    def process_formdata(self, valuelist) -> None:
-        parts = [str(v).strip()[:8] for v in list(valuelist)[:3]]
-        parts += [""] * (3 - len(parts))
-        self.raw_data = parts
-        self.data = None
-        if not any(parts):
-            raise ValueError(self.missing)
-        if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
-            raise ValueError(self.invalid)
-        day, month, year = (int(p) for p in parts)
-        try:
-            self.data = date(year, month, day)
-        except ValueError:
-            raise ValueError(self.invalid) from None
-
-    def pre_validate(self, form) -> None:
-        if self.data is None and not self.process_errors:
-            raise ValidationError(self.missing)
-
-
 class WaveForm(FlaskForm):
     name = StringField(
         "Name",
         description="What schools and pupils will see, like Autumn 2026",
-        filters=[_clean],
+        filters=[strip],
         validators=[
             DataRequired(message="Enter a name for the wave"),
             Length(max=120, message="Enter a name of 120 characters or fewer"),
@@ -246,22 +208,11 @@ class WaveForm(FlaskForm):
     school_urn = StringField(
         "School URN (optional)",
         description="For one school's own wave. Leave empty for a national wave that every school can use.",
-        filters=[_clean],
-        validators=[Optional(), Regexp(URN, message="Enter a URN of 5 to 7 digits, or leave it empty")],
+        filters=[strip],
+        validators=[Optional(), urn("Enter a URN of 5 to 7 digits, or leave it empty")],
         widget=GovTextInput(),
     )
-    opens = DayMonthYearField(
-        "First day",
-        description="For example, 30 11 2026",
-        missing="Enter the first day of the wave",
-        invalid="The first day must be a real date, like 30 11 2026",
-    )
-    closes = DayMonthYearField(
-        "Last day",
-        description="The wave closes at the end of this day. For example, 18 12 2026",
-        missing="Enter the last day of the wave",
-        invalid="The last day must be a real date, like 18 12 2026",
-    )
+    opens, closes = first_and_last_day()
     submit = SubmitField("Create wave", widget=GovSubmitInput())
 
     def __init__(self, *args, questionnaires: list[tuple[str, str]], **kwargs) -> None:
@@ -271,13 +222,12 @@ class WaveForm(FlaskForm):
 
     def validate_school_urn(self, field) -> None:
         if field.data and URN.match(field.data):  # (WTForms runs this even when the pattern failed)
-            self.school = db.session.scalar(db.select(School).filter_by(urn=int(field.data)))
+            self.school = school_data.by_urn(int(field.data))
             if self.school is None:
                 raise ValidationError(f"There is no school with URN {field.data}")
 
     def validate_closes(self, field) -> None:
-        if field.data and self.opens.data and field.data < self.opens.data:
-            raise ValidationError("The last day must be the same as or after the first day")
+        check_last_day(self.opens.data, field.data)
 
 
 class WithdrawForm(FlaskForm):
@@ -296,14 +246,14 @@ class WithdrawForm(FlaskForm):
     code = StringField(
         "Pupil's code",
         description="From the pupil's slip, like ABCDE-23456",
-        filters=[_clean],
+        filters=[strip],
         validators=[Length(max=40, message="Enter a code of 10 letters and numbers, like ABCDE-23456")],
         widget=GovTextInput(),
     )
     urn = StringField(
         "School URN",
-        filters=[_strip],
-        validators=[Optional(), Regexp(URN, message="Enter a URN of 5 to 7 digits")],
+        filters=[strip],
+        validators=[Optional(), urn()],
         widget=GovTextInput(),
     )
     wave = SelectField(
@@ -314,7 +264,7 @@ class WithdrawForm(FlaskForm):
     reference = StringField(
         "Pupil reference",
         description="The school's own reference for the pupil, exactly as on its roster",
-        filters=[_clean],
+        filters=[strip],
         validators=[Length(max=40, message="Enter a pupil reference of 40 characters or fewer")],
         widget=GovTextInput(),
     )

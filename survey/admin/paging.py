@@ -6,9 +6,9 @@ import math
 from dataclasses import dataclass
 
 from flask import request, url_for
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 
-from ..extensions import db
+from ..data import paging
 
 PER_PAGE = 50
 
@@ -35,7 +35,7 @@ class Page:
         args = {key: value for key, value in self.filters.items() if value}
         if number > 1:
             args["page"] = number
-        return url_for(request.endpoint, **args)
+        return url_for(request.endpoint or "", **args)
 
     def pagination(self) -> dict | None:
         """Parameters for govukPagination, or None when everything fits on one page."""
@@ -63,10 +63,10 @@ def requested_page() -> int:
 
 def paginate(query: Select, *, filters: dict | None = None, per_page: int = PER_PAGE) -> Page:
     """One page of `query`'s rows; `filters` are the query parameters the page links keep."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    total = paging.count(query)
     pages = max(1, math.ceil(total / per_page))
     number = min(requested_page(), pages)
-    items = list(db.session.scalars(query.limit(per_page).offset((number - 1) * per_page)))
+    items = paging.rows(query, offset=(number - 1) * per_page, limit=per_page)
     return Page(
         items=items, number=number, pages=pages, total=total, per_page=per_page, filters=filters or {}
     )

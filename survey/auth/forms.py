@@ -6,14 +6,14 @@ from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..data.users import MIN_PASSWORD
-from ..text_input import clean
+from ..form_fields import lower_email
 
 
 class SignInForm(FlaskForm):
     email = EmailField(
         "Email address",
         validators=[DataRequired(message="Enter your email address")],
-        filters=[lambda v: clean(v).lower() if isinstance(v, str) else v],
+        filters=[lower_email],
         widget=GovTextInput(),
     )
     password = PasswordField(

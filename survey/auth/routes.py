@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ..data import audit, staff_sessions, users
-from ..extensions import db, limiter, login_manager
+from ..data import staff_sessions, users
+from ..extensions import limiter, login_manager
 from ..models import Role, User
 from ..staff import STAFF_BLUEPRINTS
 from . import bp
@@ -32,7 +32,7 @@ SIGNED_OUT = {
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     user_id, _, fingerprint = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user = users.get(int(user_id)) if user_id.isdigit() and len(user_id) <= 10 else None
     if user is None or user.password_hash[-12:] != fingerprint:
         return None
     # The cookie is only half of it: the server-side session must be live and this user's.
@@ -59,18 +59,16 @@ def staff_session_check():
     record = _staff_session()
     reason = staff_sessions.why_not_live(record)
     if reason is None:
-        if staff_sessions.touch(record):
-            db.session.commit()
+        staff_sessions.seen(record)
         return None
     if reason != "ended":
-        staff_sessions.end(record)
-        db.session.commit()
+        staff_sessions.expire(record)
     logout_user()
     session.clear()
     if reason in SIGNED_OUT:
         flash(SIGNED_OUT[reason].format(hours=f"{current_app.config['STAFF_SESSION_HOURS']:g}"))
-    if request.endpoint == "auth.sign_in":
-        return None  # the sign-in page itself, now for a signed-out visitor
+    if request.blueprint == "auth":
+        return None  # sign-in, sign-out, a reset link: carry on, now as a signed-out visitor
     return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
 
 
@@ -112,10 +110,8 @@ def sign_in():
         if user is not None:
             destination = _safe_next(request.args.get("next"))
             session.clear()  # a fresh session: nothing a pupil or an earlier visitor left behind
-            session[SESSION_KEY] = staff_sessions.start(user)
+            session[SESSION_KEY] = users.signed_in(user)
             login_user(user)
-            audit.record("sign_in", actor=user)
-            db.session.commit()
             return redirect(destination or url_for(HOME[user.role]))
         form.email.errors.append("Enter the email address and password of an active account")
     if form.errors:
@@ -129,10 +125,8 @@ def sign_out():
 
     if not FlaskForm().validate_on_submit():
         return redirect(url_for("auth.sign_in"))
-    if current_user.is_authenticated:
-        audit.record("sign_out", actor=current_user._get_current_object())
-    staff_sessions.end(_staff_session())  # a copy of the cookie no longer works anywhere
-    db.session.commit()
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    users.signed_out(user, _staff_session())  # a copy of the cookie no longer works anywhere
     logout_user()
     session.clear()
     flash("You have signed out.")
@@ -154,7 +148,6 @@ def reset_password(token: str):
     form = NewPasswordForm()
     if form.validate_on_submit():
         users.set_password(user, form.password.data, actor=user)
-        db.session.commit()
         logout_user()
         session.clear()
         flash("Your new password is saved. Sign in with it.")

@@ -19,7 +19,7 @@ def insert_rows(table: Table, rows: list[dict]) -> None:
         return
     columns = list(rows[0])
     json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
-    cursor = connection.connection.dbapi_connection.cursor()
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]  # psycopg's, for COPY
     names = ", ".join(f'"{c}"' for c in columns)
     with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:

@@ -105,19 +105,26 @@ def _grid(chunk: snapshot.Chunk, wave: Wave, layout: _Layout) -> np.ndarray:
         else:
             grid[:, i] = pupils[column].to_numpy()
     if len(answers):
+        # Question ids, values and stored choices repeat endlessly: work on each distinct one once.
+        question = _categories(answers["question_id"])
         where = {q: len(PUPIL_COLUMNS) + i for i, q in enumerate(layout.questions)}
-        columns = answers["question_id"].map(where).to_numpy(dtype=float, na_value=np.nan)
-        shown = ~np.isnan(columns)
+        columns = np.array([where.get(q, -1) for q in question.categories], dtype=np.intp)[question.codes]
+        value = _categories(answers["value"])
+        cells = np.asarray(value.categories, dtype=object)[value.codes]
+        stored = _categories(answers["choices"])
+        joined = [None if s == "" else _choices_cell(s) for s in stored.categories]
+        if any(j is not None for j in joined):
+            chosen = np.asarray(joined, dtype=object)[stored.codes]
+            cells = np.where(pd.isna(chosen), cells, chosen)
+        shown = columns >= 0
         rows = np.searchsorted(pupils["response_id"].to_numpy(dtype=np.int64), answers["response_id"])
-        values = answers["value"].to_numpy(dtype=object, copy=True)
-        stored = answers["choices"].to_numpy(dtype=object)
-        multiple = stored != ""
-        if multiple.any():
-            joined = np.array([_choices_cell(s) for s in stored[multiple]], dtype=object)
-            values[multiple] = np.where(pd.isna(joined), values[multiple], joined)
-        grid[rows[shown], columns[shown].astype(np.intp)] = values[shown]
+        grid[rows[shown], columns[shown]] = cells[shown]
     _profile_from_answers(grid, pupils["anonymous"].to_numpy() == "Y", layout, layout.definitions[wave.id])
     return grid
+
+
+def _categories(values: pd.Series) -> pd.Categorical:
+    return (values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")).array
 
 
 def _profile_from_answers(

@@ -3,6 +3,7 @@ from __future__ import annotations
 import questionnaires
 from questionnaires import Questionnaire
 
+from ..cache import KeyedCache
 from ..extensions import db
 from ..models import QuestionnaireVersion
 
@@ -59,13 +60,13 @@ def latest(questionnaire_id: str) -> QuestionnaireVersion | None:
 
 # A loaded version never changes (register_shipped refuses changed content under the same number),
 # so each process reads and parses it once, not on every pupil's page.
-_DEFINITIONS: dict[tuple[str, int], Questionnaire] = {}
+_DEFINITIONS: KeyedCache[tuple[str, int], Questionnaire] = KeyedCache("questionnaire versions", maxsize=64)
 
 
 def definition(questionnaire_id: str, version: int) -> Questionnaire:
     """The questionnaire exactly as loaded for that version."""
-    key = (questionnaire_id, version)
-    if key not in _DEFINITIONS:
+
+    def build() -> Questionnaire:
         source = db.session.scalar(
             db.select(QuestionnaireVersion.source).filter_by(
                 questionnaire_id=questionnaire_id, version=version
@@ -73,5 +74,31 @@ def definition(questionnaire_id: str, version: int) -> Questionnaire:
         )
         if source is None:
             raise LookupError(f"questionnaire {questionnaire_id} version {version} has not been loaded")
-        _DEFINITIONS[key] = questionnaires.loads(source, filename=f"{questionnaire_id}.yaml")
-    return _DEFINITIONS[key]
+        return questionnaires.loads(source, filename=f"{questionnaire_id}.yaml")
+
+    return _DEFINITIONS.get((questionnaire_id, version), build)
+
+
+def loaded_ids() -> list[str]:
+    """The ids of the questionnaires loaded into the database, in order."""
+    return list(
+        db.session.scalars(
+            db.select(QuestionnaireVersion.questionnaire_id)
+            .distinct()
+            .order_by(QuestionnaireVersion.questionnaire_id)
+        )
+    )
+
+
+def latest_summaries() -> list[tuple[str, int, str]]:
+    """(id, latest version, audience) of each loaded questionnaire."""
+    rows = db.session.execute(
+        db.select(
+            QuestionnaireVersion.questionnaire_id,
+            db.func.max(QuestionnaireVersion.version),
+            db.func.max(QuestionnaireVersion.audience),
+        )
+        .group_by(QuestionnaireVersion.questionnaire_id)
+        .order_by(QuestionnaireVersion.questionnaire_id)
+    )
+    return [(qid, version, audience) for qid, version, audience in rows]

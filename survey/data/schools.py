@@ -2,12 +2,16 @@ from __future__ import annotations
 
 from typing import IO
 
+from sqlalchemy import ColumnElement, Select, or_, select
+
 from ..extensions import db
 from ..importers import read_schools
-from ..models import School
+from ..models import School, User, utcnow
 from . import audit
+from .actions import user_action
 
 
+@user_action
 def import_schools(stream: IO, *, actor: str) -> tuple[int, int]:
     """Add or update schools from a GIAS CSV; (added, updated). Raises ImportProblems, saving nothing."""
     rows = read_schools(stream)
@@ -31,3 +35,40 @@ def import_schools(stream: IO, *, actor: str) -> tuple[int, int]:
 
 def by_urn(urn: int) -> School | None:
     return db.session.scalar(db.select(School).filter_by(urn=urn))
+
+
+def get(school_id: int) -> School | None:
+    return db.session.get(School, school_id)
+
+
+def by_urns(urns: list[int]) -> list[School]:
+    return list(db.session.scalars(select(School).where(School.urn.in_(urns))))
+
+
+def search(text: str = "") -> Select:
+    """Schools by name whose name contains the text, or whose URN it is."""
+    query = select(School).order_by(School.name, School.urn)
+    if text:
+        condition: ColumnElement[bool] = School.name.ilike(audit.contains(text), escape="\\")
+        if text.isdigit() and len(text) <= 7:
+            condition = or_(condition, School.urn == int(text))
+        query = query.where(condition)
+    return query
+
+
+@user_action
+def set_trusted_adult_text(school: School, text: str | None, *, actor: User) -> None:
+    school.trusted_adult_text = text or None
+    audit.record("set_trusted_adult_text", actor=actor, target=f"school:{school.urn}")
+
+
+@user_action
+def publish_you_said_we_did(school: School, text: str | None, *, actor: User) -> None:
+    """Show pupils what the school will change (or stop showing it, with no text)."""
+    school.you_said_we_did = text or None
+    school.you_said_we_did_at = utcnow() if text else None
+    audit.record("publish_you_said_we_did", actor=actor, target=f"school:{school.urn}")
+
+
+def ids_in_local_authority(la_code: str) -> list[int]:
+    return list(db.session.scalars(select(School.id).where(School.la_code == la_code)))

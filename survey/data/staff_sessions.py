@@ -16,6 +16,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import StaffSession, User, utcnow
+from .actions import user_action
 
 # last_seen_at is written at most this often, not on every page: the idle limit is in minutes.
 TOUCH_EVERY = timedelta(seconds=60)
@@ -86,3 +87,20 @@ def end_all(user: User) -> None:
         .where(StaffSession.user_id == user.id, StaffSession.ended_at.is_(None))
         .values(ended_at=utcnow())
     )
+
+
+def seen(record: StaffSession) -> None:
+    """The session was used just now: written (and committed) at most every `TOUCH_EVERY`."""
+    if utcnow() - record.last_seen_at >= TOUCH_EVERY:
+        _touched(record)
+
+
+@user_action
+def _touched(record: StaffSession) -> None:
+    touch(record)
+
+
+@user_action
+def expire(record: StaffSession) -> None:
+    """End a session found idle or too old."""
+    end(record)

@@ -81,6 +81,9 @@ def generate(responses: int, *, seed: int | None = None, actor: str) -> Counts:
             _add_batch(connection, rng, wave, batch, counts)
     if checks_skipped:
         connection.exec_driver_sql("SET LOCAL session_replication_role = origin")
+    if connection.dialect.name == "postgresql":
+        # Fresh statistics, so the next queries are planned for the tables' new size.
+        connection.exec_driver_sql("ANALYZE school, roster_entry, pupil_code, response, answer")
     audit.record(
         "synthetic_data",
         actor=actor,

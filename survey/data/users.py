@@ -4,16 +4,20 @@ import re
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import Role, School, ScopeKind, User
+from ..models import Role, School, ScopeKind, StaffSession, User
 from . import audit, staff_sessions
+from .actions import user_action
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MIN_PASSWORD = 12
 
 
+@user_action
 def create_user(
     *,
     email: str,
@@ -22,7 +26,7 @@ def create_user(
     scope_kind: ScopeKind,
     scope_value: str | None = None,
     schools: list[School] | None = None,
-    actor: str,
+    actor: User | str,
 ) -> User:
     email = email.strip().lower()
     if not EMAIL.fullmatch(email):
@@ -72,6 +76,7 @@ def authenticate(email: str, password: str) -> User | None:
     return user if user is not None and valid and user.active else None
 
 
+@user_action
 def set_password(user: User, password: str, *, actor: User | str) -> None:
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"the password must be at least {MIN_PASSWORD} characters")
@@ -108,6 +113,7 @@ def random_password() -> str:
     return secrets.token_urlsafe(32)
 
 
+@user_action
 def set_active(user: User, active: bool, *, actor: User | str) -> None:
     """Deactivate (signed out on their next request, cannot sign in) or reactivate a user."""
     if user.active == active:
@@ -118,9 +124,66 @@ def set_active(user: User, active: bool, *, actor: User | str) -> None:
     audit.record("reactivate_user" if active else "deactivate_user", actor=actor, target=f"user:{user.id}")
 
 
+@user_action
 def issue_reset_link_token(user: User, *, actor: User | str) -> str:
     """A password reset token for `user`, recorded in the audit log (the token itself is not)."""
     if not user.active:
         raise ValueError("reactivate the user before issuing a password reset link")
     audit.record("issue_reset_link", actor=actor, target=f"user:{user.id}")
     return reset_token(user)
+
+
+@user_action
+def invite_user(
+    *,
+    email: str,
+    role: Role,
+    scope_kind: ScopeKind,
+    scope_value: str | None,
+    schools: list[School],
+    actor: User,
+) -> tuple[User, str]:
+    """A new user with a password nobody knows, and a reset token for them to set their own."""
+    user = create_user(
+        email=email,
+        password=random_password(),
+        role=role,
+        scope_kind=scope_kind,
+        scope_value=scope_value,
+        schools=schools,
+        actor=actor,
+    )
+    return user, issue_reset_link_token(user, actor=actor)
+
+
+@user_action
+def signed_in(user: User) -> str:
+    """Start a server-side session for `user`; the token for their cookie."""
+    token = staff_sessions.start(user)
+    audit.record("sign_in", actor=user)
+    return token
+
+
+@user_action
+def signed_out(user: User | None, record: StaffSession | None) -> None:
+    """End the session (a copy of its cookie no longer works anywhere), recording who signed out."""
+    if user is not None:
+        audit.record("sign_out", actor=user)
+    staff_sessions.end(record)
+
+
+def get(user_id: int) -> User | None:
+    """The user with this id; None for an id no database integer can hold."""
+    return db.session.get(User, user_id) if 0 < user_id <= 2**31 - 1 else None
+
+
+def by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).filter_by(email=email.strip().lower()))
+
+
+def search(email_contains: str = "") -> Select:
+    """Users by email, with their schools, whose email contains the text if given."""
+    query = select(User).options(selectinload(User.schools)).order_by(User.email)
+    if email_contains:
+        query = query.where(User.email.ilike(audit.contains(email_contains.lower()), escape="\\"))
+    return query

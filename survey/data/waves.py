@@ -1,30 +1,40 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import IO
+
+import pandas as pd
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from .. import codes
 from ..extensions import db
 from ..importers import read_roster
-from ..models import ClassSession, PupilCode, Response, ResponseStatus, RosterEntry, School, Wave
+from ..models import ClassSession, PupilCode, Response, ResponseStatus, RosterEntry, School, User, Wave
 from . import audit
 from . import questionnaires as loaded
+from .actions import user_action
 
 
+@user_action
 def create_wave(
     *,
     name: str,
     questionnaire_id: str,
-    opens_at: datetime,
-    closes_at: datetime,
+    first_day: date,
+    last_day: date,
     school: School | None,
-    actor: str,
+    actor: User | str,
 ) -> Wave:
+    """A wave of the latest version of a loaded questionnaire, open from the start of `first_day` to
+    the end of `last_day` (UTC): both days are in it, whichever form or command names them."""
     version = loaded.latest(questionnaire_id)
     if version is None:
         raise LookupError(f"questionnaire '{questionnaire_id}' has not been loaded (run load-questionnaires)")
-    if closes_at <= opens_at:
+    if last_day < first_day:
         raise ValueError("the wave must close after it opens")
+    opens_at = datetime.combine(first_day, time.min, tzinfo=UTC)
+    closes_at = datetime.combine(last_day, time.max, tzinfo=UTC)
     wave = Wave(
         name=name,
         questionnaire_id=questionnaire_id,
@@ -41,6 +51,7 @@ def create_wave(
     return wave
 
 
+@user_action
 def import_roster(wave: Wave, school: School, stream: IO, *, actor: str) -> tuple[int, int]:
     """Add or update a school's roster for a wave; (added, updated). Raises ImportProblems, saving nothing.
 
@@ -75,6 +86,7 @@ def import_roster(wave: Wave, school: School, stream: IO, *, actor: str) -> tupl
     return added, updated
 
 
+@user_action
 def issue_codes(
     wave: Wave, school: School, *, actor: str, limit: int | None = None
 ) -> list[tuple[RosterEntry, str]]:
@@ -112,6 +124,7 @@ def issue_codes(
     return issued
 
 
+@user_action
 def replace_unused_codes(wave: Wave, school: School, *, actor) -> list[tuple[RosterEntry, str]]:
     """New codes for every rostered pupil who has not started; their earlier codes stop working.
     Pupils whose response was withdrawn get none.
@@ -135,6 +148,7 @@ def replace_unused_codes(wave: Wave, school: School, *, actor) -> list[tuple[Ros
 MAX_CLASS_CODES = 60
 
 
+@user_action
 def open_class_session(wave: Wave, school: School, name: str, count: int, *, actor) -> list[str]:
     """An anonymous class session with `count` codes not linked to any roster entry."""
     if not 1 <= count <= MAX_CLASS_CODES:
@@ -191,3 +205,102 @@ def wave_progress(wave: Wave, school: School) -> dict[str, int]:
         "in_progress": statuses.get(ResponseStatus.IN_PROGRESS, 0),
         "refused": statuses.get(ResponseStatus.REFUSED, 0),
     }
+
+
+def get(wave_id: int) -> Wave | None:
+    return db.session.get(Wave, wave_id) if 0 < wave_id <= 2**31 - 1 else None
+
+
+def all_waves() -> list[Wave]:
+    """Every wave with its school, newest first."""
+    query = select(Wave).options(selectinload(Wave.school)).order_by(Wave.opens_at.desc(), Wave.id.desc())
+    return list(db.session.scalars(query))
+
+
+def all_waves_with_counts() -> list[tuple[Wave, int, int]]:
+    """Every wave, newest first, with how many pupils started (saying "No thanks" is not starting)
+    and how many finished."""
+    started = func.count(Response.id)
+    finished = func.coalesce(func.sum(case((Response.status == ResponseStatus.COMPLETE, 1), else_=0)), 0)
+    refused = func.coalesce(func.sum(case((Response.status == ResponseStatus.REFUSED, 1), else_=0)), 0)
+    rows = db.session.execute(
+        select(Wave, started - refused, finished)
+        .outerjoin(Response, Response.wave_id == Wave.id)
+        .group_by(Wave.id)
+        .options(selectinload(Wave.school))
+        .order_by(Wave.opens_at.desc(), Wave.id.desc())
+    ).all()
+    return [(wave, int(started), int(finished)) for wave, started, finished in rows]
+
+
+def class_sessions(wave: Wave, school: School) -> list[tuple[ClassSession, int, int]]:
+    """A school's anonymous class sessions in a wave, with their codes and finished responses."""
+    sessions = db.session.scalars(
+        select(ClassSession).filter_by(wave_id=wave.id, school_id=school.id).order_by(ClassSession.created_at)
+    )
+    rows = []
+    for session in sessions:
+        issued = db.session.scalar(
+            select(func.count()).select_from(PupilCode).filter_by(class_session_id=session.id)
+        )
+        done = db.session.scalar(
+            select(func.count())
+            .select_from(Response)
+            .join(PupilCode, PupilCode.id == Response.pupil_code_id)
+            .where(PupilCode.class_session_id == session.id, Response.status == ResponseStatus.COMPLETE)
+        )
+        rows.append((session, issued or 0, done or 0))
+    return rows
+
+
+RATE_GROUPS = ["year_group", "class_name", "fsm", "sen", "ethnicity_major", "gender", "eal", "looked_after"]
+
+
+def roster_statuses(wave: Wave, school: School) -> list[tuple]:
+    """Each pupil on a school's roster for a wave: their `RATE_GROUPS` and response status (None
+    before they start). Pupils whose response was withdrawn are left out, as if never on it."""
+    return list(
+        db.session.execute(
+            select(*(getattr(RosterEntry, group) for group in RATE_GROUPS), Response.status)
+            .outerjoin(PupilCode, PupilCode.roster_entry_id == RosterEntry.id)
+            .outerjoin(Response, Response.pupil_code_id == PupilCode.id)
+            .where(
+                RosterEntry.wave_id == wave.id,
+                RosterEntry.school_id == school.id,
+                RosterEntry.withdrawn_at.is_(None),  # withdrawn on request: not counted at all
+            )
+        ).all()
+    )
+
+
+# The roster columns a school's respondents are compared with, by pupil group.
+ROSTER_GROUPS = ("year_group", "gender", "ethnicity_major", "sen", "fsm", "eal", "looked_after")
+
+
+def roster_levels(wave_id: int, school_ids: list[int], group: str) -> list[tuple]:
+    """(school id, the pupil's level of `group`) for each pupil on these schools' rosters for a wave,
+    less those whose response was withdrawn (as if never on the roster)."""
+    if group not in ROSTER_GROUPS:
+        raise ValueError(f"{group!r} is not a roster group")
+    column = getattr(RosterEntry, group)
+    return list(
+        db.session.execute(
+            select(RosterEntry.school_id, column.label("level")).where(
+                RosterEntry.wave_id == wave_id,
+                RosterEntry.school_id.in_(school_ids),
+                RosterEntry.withdrawn_at.is_(None),
+            )
+        ).all()
+    )
+
+
+def roster_frame(wave_id: int) -> pd.DataFrame:
+    """Every pupil on the wave's rosters (less withdrawals): school id, local authority and each
+    group, for the release pipeline to read once rather than per school and group."""
+    columns = [getattr(RosterEntry, group).label(group) for group in ROSTER_GROUPS]
+    rows = db.session.execute(
+        select(RosterEntry.school_id, School.la_code, *columns)
+        .join(School, School.id == RosterEntry.school_id)
+        .where(RosterEntry.wave_id == wave_id, RosterEntry.withdrawn_at.is_(None))
+    ).all()
+    return pd.DataFrame(rows, columns=["school_id", "la_code", *ROSTER_GROUPS])

@@ -17,6 +17,7 @@ from .. import codes
 from ..extensions import db
 from ..models import Answer, PupilCode, Response, RosterEntry, School, User, Wave, utcnow
 from . import audit
+from .actions import user_action
 
 
 class NotFound(LookupError):
@@ -100,15 +101,17 @@ def _found(code: PupilCode, field: str) -> Found:
     return Found(code=code, response=response, answers=answers or 0)
 
 
+@user_action
 def withdraw(found: Found, *, actor: User | str) -> int:
     """Delete the response, its answers and the code, and mark the roster entry withdrawn; the number
     of answers deleted.
 
-    The caller commits. Deleted explicitly in order, since SQLite does not enforce the cascades.
+    Deleted explicitly in order, since SQLite does not enforce the cascades.
     """
     code, response = found.code, found.response
     school_urn, wave_id, entry_id = code.school.urn, code.wave_id, code.roster_entry_id
-    answers = db.session.execute(delete(Answer).where(Answer.response_id == response.id)).rowcount
+    deleted = db.session.execute(delete(Answer).where(Answer.response_id == response.id))
+    answers: int = deleted.rowcount  # type: ignore[attr-defined]  # a CursorResult
     db.session.execute(delete(Response).where(Response.id == response.id))
     db.session.execute(delete(PupilCode).where(PupilCode.id == code.id))
     if entry_id is not None:  # codes of anonymous class sessions have no roster entry

@@ -10,7 +10,8 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name, disable_existing_loggers=False)  # keep the app's own loggers on
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)  # keep the app's own loggers on
 logger = logging.getLogger("alembic.env")
 
 

@@ -8,9 +8,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
+from ..form_fields import strip
 
 
 class CodeForm(FlaskForm):
@@ -18,6 +16,6 @@ class CodeForm(FlaskForm):
         _l("Enter your code"),
         description=_l("It is on the slip your teacher gave you, like ABCDE-23456"),
         validators=[DataRequired(message=_l("Enter the code from your slip"))],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextInput(),
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from questionnaires import Question, Questionnaire, Section
 
+from ..cache import KeyedCache
 from ..data.questionnaires import definition
 from ..models import ResponseStatus
 from . import store
@@ -84,21 +85,25 @@ def _order(pupil: Pupil) -> dict[str, int]:
     return _layout(pupil)[1]
 
 
-# Per questionnaire object (kept alive here, so its id is not reused) and kind of pupil.
-_LAYOUTS: dict[tuple[int, bool], tuple[Questionnaire, tuple[Section, ...], dict[str, int]]] = {}
+# Per questionnaire (by its id, version and content) and kind of pupil.
+_LAYOUTS: KeyedCache[tuple[str, int, str, bool], tuple[tuple[Section, ...], dict[str, int]]] = KeyedCache(
+    "pupil section layouts", maxsize=64
+)
 
 
 def _layout(pupil: Pupil) -> tuple[tuple[Section, ...], dict[str, int]]:
-    key = (id(pupil.questionnaire), pupil.anonymous)
-    found = _LAYOUTS.get(key)
-    if found is None or found[0] is not pupil.questionnaire:
+    questionnaire = pupil.questionnaire
+    key = (questionnaire.id, questionnaire.version, questionnaire.checksum, pupil.anonymous)
+
+    def build() -> tuple[tuple[Section, ...], dict[str, int]]:
         sections = tuple(
             s
-            for s in pupil.questionnaire.sections
+            for s in questionnaire.sections
             if s.only_in is None or (s.only_in == "anonymous" and pupil.anonymous)
         )
-        found = _LAYOUTS[key] = (pupil.questionnaire, sections, {s.id: n for n, s in enumerate(sections)})
-    return found[1], found[2]
+        return sections, {s.id: n for n, s in enumerate(sections)}
+
+    return _LAYOUTS.get(key, build)
 
 
 def route(pupil: Pupil, values: Mapping[str, object]) -> list[Section]:
@@ -219,7 +224,7 @@ class PageInput:
 def read_page(section: Section, form, saved: Mapping[str, object]) -> PageInput:
     """Parse a posted page in question order; a follow-up counts as asked if the answers above it,
     as posted, ask it. Raises answers.BadInput for a post the page could not have sent."""
-    from .answers import PARSERS
+    from .questions import parse
 
     before = {q.id for q in visible_questions(section, saved)}
     values = dict(saved)
@@ -230,7 +235,7 @@ def read_page(section: Section, form, saved: Mapping[str, object]) -> PageInput:
             continue
         if question.id not in before:
             result.revealed.append(question.id)
-        parsed = PARSERS[question.type](question, form)
+        parsed = parse(question, form)
         result.raw[question.id] = parsed.raw
         if parsed.error:
             result.errors[question.id] = parsed.error

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import wraps
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
@@ -16,11 +17,11 @@ from questionnaires import Section
 from .. import codes
 from ..extensions import limiter
 from ..models import ResponseStatus, utcnow
-from . import bp, fields, journey, messages, safeguarding, store
-from . import pages as pages_module
+from . import bp, journey, messages, rendering, safeguarding, store
 from . import session as pupil_session
 from .answers import BadInput
 from .forms import CodeForm
+from .questions import answer_text, shown_values
 
 LANGUAGES = ("en", "cy")
 _INDENT = re.compile(rb"\n[ \t]+")
@@ -119,7 +120,7 @@ def start():
         # The same for everyone but the nonce and CSRF token (a page with a message or errors is not).
         g.compact = True
         key = ("start", language(), pupil_session.code_id() is not None)
-        return pages_module.render_once(key, lambda: render_template("pupil/start.html", form=form))
+        return rendering.render_once(key, lambda: render_template("pupil/start.html", form=form))
     return render_template("pupil/start.html", form=form)
 
 
@@ -172,7 +173,7 @@ def before_you_start(pupil: journey.Pupil):
         school = store.school(pupil.code.school_id)
         changes = school.you_said_we_did if school else None
         key = ("before_you_start", language(), pupil.primary, pupil.anonymous, agreed, changes)
-        return pages_module.render(
+        return rendering.render(
             key,
             "pupil/before_you_start.html",
             {},
@@ -234,9 +235,10 @@ def section(pupil: journey.Pupil, section_id: str):
         else url_for("pupil.before_you_start", review=1)
     )
     lang = language()
-    shown = fields.shown_values(questions, answers, raw)
+    shown = shown_values(questions, answers, raw)
     built = [
-        fields.question_html(q, shown.get(q.id), lang, errors.get(q.id), pupil.primary) for q in questions
+        rendering.render_question(q, shown.get(q.id), lang, errors.get(q.id), pupil.primary)
+        for q in questions
     ]
     context = {
         "pupil": pupil,
@@ -251,7 +253,7 @@ def section(pupil: journey.Pupil, section_id: str):
         q = pupil.questionnaire
         key = (q.id, q.version, page.id, lang, pupil.primary, position + 1, len(pages), back)
         g.compact = True
-        return pages_module.section_page(built, action, version, key, **context)
+        return rendering.section_page(built, action, version, key, **context)
     errors_list = [{"text": errors[q.id], "href": f"#{q.id}"} for q in questions if q.id in errors]
     return render_template(
         "pupil/section.html",
@@ -327,7 +329,7 @@ def _same_page(page: Section) -> str:
     Never ``url_for(..., **request.args)``: url_for takes some keywords itself (``_external``,
     ``_anchor``, ...) and the route has a ``section_id``, so a crafted query string was a 500.
     """
-    kept = {"return": "check"} if request.args.get("return") == "check" else {}
+    kept: dict[str, Any] = {"return": "check"} if request.args.get("return") == "check" else {}
     return url_for("pupil.section", section_id=page.id, **kept)
 
 
@@ -352,22 +354,22 @@ def check_answers(pupil: journey.Pupil):
     shown = [(page, journey.visible_questions(page, values)) for page in pages]
     places = {q.id: f"a{n}" for n, q in enumerate(q for _, questions in shown for q in questions)}
     answer_texts = {
-        places[q.id]: str(escape(fields.answer_text(q, answers.get(q.id), lang)))
+        places[q.id]: str(escape(answer_text(q, answers.get(q.id), lang)))
         for _, questions in shown
         for q in questions
     }
     back = url_for("pupil.section", section_id=pages[-1].id) if pages else url_for("pupil.start")
 
     def summary() -> dict:
-        markers = {qid: pages_module.marker(name) for qid, name in places.items()}
+        markers = {qid: rendering.marker(name) for qid, name in places.items()}
         rows = [
             (
                 page,
-                fields.summary_rows(
+                rendering.summary_rows(
                     questions,
                     markers,
                     lang,
-                    url_for("pupil.section", section_id=page.id, **{"return": "check"}),
+                    url_for("pupil.section", section_id=page.id, **{"return": "check"}),  # type: ignore[arg-type]
                 ),
             )
             for page, questions in shown
@@ -377,7 +379,7 @@ def check_answers(pupil: journey.Pupil):
     q = pupil.questionnaire
     route_key = tuple((page.id, tuple(question.id for question in questions)) for page, questions in shown)
     g.compact = True
-    return pages_module.render_lazily(
+    return rendering.render_lazily(
         ("check", q.id, q.version, lang, pupil.primary, route_key, back),
         "pupil/check_answers.html",
         answer_texts,
@@ -393,7 +395,7 @@ def finished(pupil: journey.Pupil):
     school = store.school(pupil.code.school_id)
     trusted_adult = school.trusted_adult_text if school else None
     g.compact = True
-    return pages_module.render(
+    return rendering.render(
         ("finished", language(), pupil.primary, trusted_adult),
         "pupil/finished.html",
         {},

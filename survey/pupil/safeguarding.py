@@ -18,8 +18,7 @@ from questionnaires import Section
 
 from .. import alerts
 from ..data import safeguarding as concerns
-from ..extensions import db
-from ..models import School
+from ..data import schools as school_data
 from . import bp, store
 from .answers import Given
 
@@ -56,7 +55,9 @@ def check_page(pupil, page: Section, given: Mapping[str, Given], language: str) 
 def _alert(concern) -> None:
     if not alerts.configured():
         return
-    school = db.session.get(School, concern.school_id)
+    school = school_data.get(concern.school_id)
+    if school is None:  # removed since the answer was saved: nobody to alert
+        return
     link = url_for("school.safeguarding_concern", urn=school.urn, concern_id=concern.id, _external=True)
     alerts.send_concern_alert(school_name=school.name, link=link, to=concerns.recipients(school.id))
 

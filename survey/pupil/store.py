@@ -20,15 +20,18 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from flask import g
-from sqlalchemy import Connection, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Answer, PupilCode, Response, ResponseStatus, School, Wave, utcnow
 
-CODE, WAVE, RESPONSE, ANSWER, SCHOOL = (m.__table__ for m in (PupilCode, Wave, Response, Answer, School))
+CODE, WAVE, RESPONSE, ANSWER, SCHOOL = (
+    cast(Table, m.__table__) for m in (PupilCode, Wave, Response, Answer, School)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +245,7 @@ def end_session(code_id: int) -> None:
 class Change:
     """One page's save: the answers to write and the question ids whose answers go."""
 
-    rows: dict[str, object]  # question id -> answers.Given (or Saved)
+    rows: Mapping[str, object]  # question id -> answers.Given (or Saved)
     gone: list[str]
     progress: int  # sections saved, at least
     language: str

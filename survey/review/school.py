@@ -5,31 +5,22 @@ and how well its respondents represent its roster, and its roster its local auth
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
 
 import analysis
 
 from .. import charts
 from ..dashboard import GROUP_LABELS, SchoolResults, level_label, scale_title
+from ..data import schools as school_data
+from ..data import waves as wave_data
 from ..data.results import Results
-from ..extensions import db
-from ..models import RosterEntry, School
+from ..models import School
 from ..results.released import Released, school_results
 from ..tables import SUPPRESSED, Column, Table
 from .tables import CellTable, Page, _finite
-
-ROSTER_COLUMNS = {
-    "year_group": RosterEntry.year_group,
-    "gender": RosterEntry.gender,
-    "ethnicity_major": RosterEntry.ethnicity_major,
-    "sen": RosterEntry.sen,
-    "fsm": RosterEntry.fsm,
-    "eal": RosterEntry.eal,
-    "looked_after": RosterEntry.looked_after,
-}
 
 
 def school_page(released: Released, school: School, wave_id: int, *, scale_id: str, group: str) -> Page:
@@ -129,13 +120,8 @@ def _dashboard_charts(found: SchoolResults, page: Page) -> None:
 def wave_roster(wave_id: int) -> pd.DataFrame:
     """Every pupil on the wave's rosters (not withdrawn): school id, local authority and each group,
     read once for the release pipeline instead of twice a school and group."""
-    rows = db.session.execute(
-        select(RosterEntry.school_id, School.la_code, *[c.label(g) for g, c in ROSTER_COLUMNS.items()])
-        .join(School, School.id == RosterEntry.school_id)
-        .where(RosterEntry.wave_id == wave_id, RosterEntry.withdrawn_at.is_(None))
-    ).all()
-    frame = pd.DataFrame(rows, columns=["school_id", "la_code", *ROSTER_COLUMNS])
-    for group in ROSTER_COLUMNS:
+    frame = wave_data.roster_frame(wave_id)
+    for group in wave_data.ROSTER_GROUPS:
         frame[group] = frame[group].map(lambda v, g=group: _code(g, v), na_action="ignore")
     return frame
 
@@ -146,14 +132,7 @@ def _roster(
     if every is not None:
         chosen = every[every["school_id"].isin(school_ids)]
         return pd.DataFrame({"school_id": chosen["school_id"].to_numpy(), "level": chosen[group].to_numpy()})
-    column = ROSTER_COLUMNS[group]
-    rows = db.session.execute(
-        select(RosterEntry.school_id, column.label("level")).where(
-            RosterEntry.wave_id == wave_id,
-            RosterEntry.school_id.in_(school_ids),
-            RosterEntry.withdrawn_at.is_(None),  # withdrawn on request: as if never on the roster
-        )
-    ).all()
+    rows = wave_data.roster_levels(wave_id, school_ids, group)
     frame = pd.DataFrame(rows, columns=["school_id", "level"])
     return frame.assign(level=frame["level"].map(lambda v: _code(group, v), na_action="ignore"))
 
@@ -196,7 +175,7 @@ def representativeness(
     if roster is not None:
         la_ids = list(roster.loc[roster["la_code"] == school.la_code, "school_id"].unique())
     else:
-        la_ids = list(db.session.scalars(select(School.id).where(School.la_code == school.la_code)))
+        la_ids = school_data.ids_in_local_authority(school.la_code)
     la_roster = _roster(wave_id, la_ids, group, roster)
     roster = _roster(wave_id, [school.id], group, roster)
     answered = _counts(own[group])
@@ -216,12 +195,13 @@ def representativeness(
         row = match.iloc[0]
         return _finite(row["n"]) or 0.0, Table.hidden(row["suppressed_reason"]), True
 
-    first_rows, second_rows = [], []
+    first_rows: list[dict[str, Any]] = []
+    second_rows: list[dict[str, Any]] = []
     for level in levels:
         roster_n, roster_hidden, on_roster = find(listed, level)
         answer_n, answer_hidden, answering = find(answered, level)
         area_n, area_hidden, _ = find(area, level)
-        hidden_first = {}
+        hidden_first: dict[str, str | bool] = {}
         if roster_hidden:
             hidden_first |= dict.fromkeys(("roster", "roster_share", "rate"), roster_hidden)
         if answer_hidden:

@@ -3,37 +3,19 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovDateInput,
     GovFileInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import DateField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import IntegerField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..data.waves import MAX_CLASS_CODES
-from ..text_input import clean
+from ..form_fields import check_last_day, first_and_last_day, strip
 
 MAX_ROSTER_BYTES = 2 * 1024 * 1024
-
-
-class DateInput(GovDateInput):
-    """GOV.UK day, month and year boxes that cope with a form posted with missing or extra boxes."""
-
-    def map_gov_params(self, field, **kwargs):
-        raw = field.raw_data
-        if raw is not None:
-            field.raw_data = None if not raw else ([*raw, "", "", ""][:3])
-        try:
-            return super().map_gov_params(field, **kwargs)
-        finally:
-            field.raw_data = raw
-
-
-def _strip(value):
-    return clean(value)  # control characters too: PostgreSQL cannot store a NUL
 
 
 class WaveForm(FlaskForm):
@@ -44,7 +26,7 @@ class WaveForm(FlaskForm):
             DataRequired(message="Enter a name for the wave"),
             Length(max=120, message="Use 120 characters or fewer"),
         ],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextInput(),
     )
     questionnaire = RadioField(
@@ -52,25 +34,11 @@ class WaveForm(FlaskForm):
         validators=[InputRequired(message="Choose the questionnaire")],
         widget=GovRadioInput(),
     )
-    opens = DateField(
-        "Opens on",
-        description="For example, 12 1 2027",
-        format="%d %m %Y",
-        validators=[InputRequired(message="Enter the date the wave opens")],
-        widget=DateInput(),
-    )
-    closes = DateField(
-        "Closes on",
-        description="Pupils cannot start or finish after the end of the day before this date.",
-        format="%d %m %Y",
-        validators=[InputRequired(message="Enter the date the wave closes")],
-        widget=DateInput(),
-    )
+    opens, closes = first_and_last_day()
     submit = SubmitField("Create the wave", widget=GovSubmitInput())
 
     def validate_closes(self, field) -> None:
-        if self.opens.data and field.data and field.data <= self.opens.data:
-            raise ValidationError("The closing date must be after the opening date")
+        check_last_day(self.opens.data, field.data)
 
 
 class RosterForm(FlaskForm):
@@ -95,7 +63,7 @@ class ClassSessionForm(FlaskForm):
             DataRequired(message="Enter the class name"),
             Length(max=60, message="Use 60 characters or fewer"),
         ],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextInput(),
     )
     count = IntegerField(
@@ -115,7 +83,7 @@ class TrustedAdultForm(FlaskForm):
         description="Pupils see this on the last page of the survey. For example: Talk to any "
         "member of staff, or Ms Patel in the pastoral office.",
         validators=[Optional(), Length(max=500, message="Use 500 characters or fewer")],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextArea(),
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
@@ -127,7 +95,7 @@ class YouSaidWeDidForm(FlaskForm):
         description="Pupils see this before they start the next survey. Write it for them: short sentences, "
         "one change per line. Leave it empty to stop showing it.",
         validators=[Optional(), Length(max=2000, message="Use 2,000 characters or fewer")],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextArea(),
     )
     submit = SubmitField("Publish to pupils", widget=GovSubmitInput())

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..access import role_required, school_or_404, schools_in_scope
-from ..data import audit
+from ..access import role_required, school_or_404
+from ..data import schools as school_data
+from ..data.scope import schools_visible_to
 from ..data.waves import wave_progress, waves_for_school
-from ..extensions import db
-from ..models import Role, utcnow
+from ..models import Role
 from . import bp
 from .forms import TrustedAdultForm, YouSaidWeDidForm
 
@@ -19,7 +19,7 @@ school_lead = role_required(Role.SCHOOL_LEAD)
 @bp.get("/")
 @school_lead
 def index():
-    schools = list(db.session.scalars(schools_in_scope(current_user)))
+    schools = schools_visible_to(current_user)
     if len(schools) == 1:
         return redirect(url_for("school.overview", urn=schools[0].urn))
     return render_template("school/index.html", schools=schools, nav="schools")
@@ -39,9 +39,7 @@ def trusted_adult(urn: int):
     school = school_or_404(urn)
     form = TrustedAdultForm(text=school.trusted_adult_text)
     if form.validate_on_submit():
-        school.trusted_adult_text = form.text.data or None
-        audit.record("set_trusted_adult_text", actor=current_user, target=f"school:{school.urn}")
-        db.session.commit()
+        school_data.set_trusted_adult_text(school, form.text.data, actor=current_user)
         flash("Saved. Pupils will see this at the end of the survey.")
         return redirect(url_for("school.overview", urn=urn))
     return render_template("school/trusted_adult.html", school=school, form=form, nav="schools")
@@ -53,10 +51,7 @@ def you_said_we_did(urn: int):
     school = school_or_404(urn)
     form = YouSaidWeDidForm(text=school.you_said_we_did)
     if form.validate_on_submit():
-        school.you_said_we_did = form.text.data or None
-        school.you_said_we_did_at = utcnow() if form.text.data else None
-        audit.record("publish_you_said_we_did", actor=current_user, target=f"school:{school.urn}")
-        db.session.commit()
+        school_data.publish_you_said_we_did(school, form.text.data, actor=current_user)
         flash("Published. Pupils will see it before they start the survey." if form.text.data
               else "Removed. Pupils will no longer see it.")  # fmt: skip
         return redirect(url_for("school.overview", urn=urn))

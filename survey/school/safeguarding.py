@@ -14,11 +14,12 @@ from flask_login import current_user
 
 from analysis.safeguarding import LANGUAGES, keyword_lists
 
-from ..access import role_required, school_or_404, schools_in_scope
+from ..access import role_required, school_or_404
 from ..data import audit, users
 from ..data import questionnaires as loaded
 from ..data import safeguarding as concerns
-from ..extensions import db, limiter
+from ..data.scope import schools_visible_to
+from ..extensions import limiter
 from ..models import ConcernState, Role, School, utcnow
 from . import bp
 from .safeguarding_forms import AcknowledgeForm, CloseForm, RevealForm
@@ -30,7 +31,7 @@ LANGUAGE_NAMES = {"en": "English", "cy": "Welsh"}
 @bp.get("/safeguarding/")
 @dsl_only
 def safeguarding_home():
-    schools = list(db.session.scalars(schools_in_scope(current_user)))
+    schools = schools_visible_to(current_user)
     if len(schools) == 1:
         return redirect(url_for("school.safeguarding_list", urn=schools[0].urn))
     counts = [(school, concerns.new_count(school)) for school in schools]
@@ -72,8 +73,7 @@ def _question_text(concern) -> str:
 
 
 def _page(school, concern, *, status: int = 200, source=None, **forms):
-    audit.record("view_safeguarding_concern", actor=current_user, target=f"concern:{concern.id}")
-    db.session.commit()
+    audit.record_view("view_safeguarding_concern", actor=current_user, target=f"concern:{concern.id}")
     failed = next((form for form in forms.values() if form.errors), None)
     return render_template(
         "school/safeguarding/concern.html",
@@ -158,7 +158,7 @@ def safeguarding_reveal(urn: int, concern_id: int):
         second = users.authenticate(form.email.data, form.password.data)
         if second is not None and second.id == dsl.id:
             form.email.errors.append("The second person must be someone else, signing in as themselves")
-        elif not concerns.can_agree(second, school, dsl):
+        elif second is None or not concerns.can_agree(second, school, dsl):
             g.reveal_failed = True
             form.email.errors.append(
                 "Enter the email address and password of another member of staff of this school"

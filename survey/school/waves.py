@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, time
 
 import pandas as pd
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from flask_wtf import FlaskForm
 
 import analysis
 
@@ -17,20 +16,9 @@ from ..dashboard import GROUP_LABELS, level_label
 from ..data import audit
 from ..data import questionnaires as loaded
 from ..data import waves as wave_data
-from ..extensions import db
+from ..data.waves import RATE_GROUPS
 from ..importers import ImportProblems
-from ..models import (
-    ClassSession,
-    PupilCode,
-    QuestionnaireVersion,
-    ResponseStatus,
-    RosterEntry,
-    School,
-    Wave,
-)
-from ..models import (
-    Response as PupilResponse,
-)
+from ..models import ResponseStatus, School, Wave
 from ..tables import Column, Table, download, to_csv
 from . import bp
 from .forms import MAX_ROSTER_BYTES, ClassSessionForm, RosterForm, WaveForm
@@ -40,24 +28,22 @@ PHASE_QUESTIONNAIRES = {"primary": "national-primary", "secondary": "national-se
 
 
 def wave_or_404(school: School, wave_id: int) -> Wave:
-    wave = db.session.get(Wave, wave_id)
+    wave = wave_data.get(wave_id)
     if wave is None or wave.school_id not in (None, school.id):
         abort(404)
     return wave
 
 
 def _questionnaire_choices(school: School) -> list[tuple[str, str]]:
-    ids = list(
-        db.session.scalars(
-            select(QuestionnaireVersion.questionnaire_id)
-            .distinct()
-            .order_by(QuestionnaireVersion.questionnaire_id)
-        )
-    )
+    ids = loaded.loaded_ids()
     preferred = PHASE_QUESTIONNAIRES.get(school.phase.strip().lower())
     if preferred in ids:
         ids = [preferred] + [i for i in ids if i != preferred]
-    return [(i, loaded.definition(i, loaded.latest(i).version).title.get_for("en")) for i in ids]
+    return [
+        (i, loaded.definition(i, version.version).title.get_for("en"))
+        for i in ids
+        if (version := loaded.latest(i)) is not None
+    ]
 
 
 @bp.route("/<int:urn>/waves/new", methods=["GET", "POST"])
@@ -68,16 +54,15 @@ def new_wave(urn: int):
     form.questionnaire.choices = _questionnaire_choices(school)
     if request.method == "GET" and form.questionnaire.choices:
         form.questionnaire.data = form.questionnaire.choices[0][0]
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.opens.data and form.closes.data:
         wave = wave_data.create_wave(
             name=form.name.data,
             questionnaire_id=form.questionnaire.data,
-            opens_at=datetime.combine(form.opens.data, time.min, tzinfo=UTC),
-            closes_at=datetime.combine(form.closes.data, time.min, tzinfo=UTC),
+            first_day=form.opens.data,
+            last_day=form.closes.data,
             school=school,
             actor=current_user,
         )
-        db.session.commit()
         flash(f"Wave created. Now upload the roster for {wave.name}.")
         return redirect(url_for("school.wave", urn=urn, wave_id=wave.id))
     return render_template("school/new_wave.html", school=school, form=form, nav="schools")
@@ -98,14 +83,12 @@ def wave(urn: int, wave_id: int):
             try:
                 added, updated = wave_data.import_roster(wave, school, io.BytesIO(data), actor=current_user)
             except ImportProblems as error:
-                db.session.rollback()
                 problems = error.problems
                 form.roster.errors.append(
                     f"The file has {len(problems)} problem{'s' if len(problems) != 1 else ''}; "
                     "nothing was saved. Correct them and upload it again."
                 )
             else:
-                db.session.commit()
                 flash(f"Roster saved: {added} pupils added, {updated} updated.")
                 return redirect(url_for("school.wave", urn=urn, wave_id=wave_id))
     return render_template(
@@ -116,28 +99,9 @@ def wave(urn: int, wave_id: int):
         class_form=ClassSessionForm(formdata=None, prefix="class"),
         problems=problems,
         progress=wave_data.wave_progress(wave, school),
-        sessions=_class_sessions(wave, school),
+        sessions=wave_data.class_sessions(wave, school),
         nav="schools",
     )
-
-
-def _class_sessions(wave: Wave, school: School) -> list[tuple[ClassSession, int, int]]:
-    sessions = db.session.scalars(
-        select(ClassSession).filter_by(wave_id=wave.id, school_id=school.id).order_by(ClassSession.created_at)
-    )
-    rows = []
-    for session in sessions:
-        codes = db.session.scalar(
-            select(db.func.count()).select_from(PupilCode).filter_by(class_session_id=session.id)
-        )
-        done = db.session.scalar(
-            select(db.func.count())
-            .select_from(PupilResponse)
-            .join(PupilCode, PupilCode.id == PupilResponse.pupil_code_id)
-            .where(PupilCode.class_session_id == session.id, PupilResponse.status == ResponseStatus.COMPLETE)
-        )
-        rows.append((session, codes, done))
-    return rows
 
 
 @bp.post("/<int:urn>/waves/<int:wave_id>/codes")
@@ -146,15 +110,12 @@ def codes(urn: int, wave_id: int):
     """New codes for every pupil who has not started (earlier unused codes stop working), as CSV or slips."""
     school = school_or_404(urn)
     wave = wave_or_404(school, wave_id)
-    from flask_wtf import FlaskForm
-
     if not FlaskForm().validate_on_submit():
         abort(400)
     kind = request.form.get("format")
     if kind not in ("csv", "slips"):
         abort(400)
     issued = wave_data.replace_unused_codes(wave, school, actor=current_user)
-    db.session.commit()
     if not issued:
         flash("Every pupil on the roster has started or finished: there are no codes to print.")
         return redirect(url_for("school.wave", urn=urn, wave_id=wave_id))
@@ -208,42 +169,19 @@ def class_session(urn: int, wave_id: int):
             class_form=form,
             problems=[],
             progress=wave_data.wave_progress(wave, school),
-            sessions=_class_sessions(wave, school),
+            sessions=wave_data.class_sessions(wave, school),
             nav="schools",
         ), 400
     issued = wave_data.open_class_session(wave, school, form.name.data, form.count.data, actor=current_user)
-    db.session.commit()
     slips = [{"reference": "", "class": form.name.data, "year": "", "code": c} for c in issued]
     return _slips_page(school, wave, slips)
-
-
-RATE_GROUPS = ["year_group", "class_name", "fsm", "sen", "ethnicity_major", "gender", "eal", "looked_after"]
 
 
 def rate_tables(wave: Wave, school: School) -> list[Table]:
     """Response rates of the roster by year, class and pupil group; groups under 10 pupils hidden.
 
     Pupils whose response was withdrawn are left out of the roster, as if never on it."""
-    rows = db.session.execute(
-        select(
-            RosterEntry.year_group,
-            RosterEntry.class_name,
-            RosterEntry.fsm,
-            RosterEntry.sen,
-            RosterEntry.ethnicity_major,
-            RosterEntry.gender,
-            RosterEntry.eal,
-            RosterEntry.looked_after,
-            PupilResponse.status,
-        )
-        .outerjoin(PupilCode, PupilCode.roster_entry_id == RosterEntry.id)
-        .outerjoin(PupilResponse, PupilResponse.pupil_code_id == PupilCode.id)
-        .where(
-            RosterEntry.wave_id == wave.id,
-            RosterEntry.school_id == school.id,
-            RosterEntry.withdrawn_at.is_(None),  # withdrawn on request: not counted at all
-        )
-    ).all()
+    rows = wave_data.roster_statuses(wave, school)
     frame = pd.DataFrame(rows, columns=[*RATE_GROUPS, "status"])
     frame["responded"] = (frame["status"] == ResponseStatus.COMPLETE).astype(float)
     frame["sen"] = frame["sen"].map(lambda s: getattr(s, "value", s), na_action="ignore")
@@ -284,8 +222,9 @@ def rate_tables(wave: Wave, school: School) -> list[Table]:
 def rates(urn: int, wave_id: int):
     school = school_or_404(urn)
     wave = wave_or_404(school, wave_id)
-    audit.record("view_response_rates", actor=current_user, target=f"wave:{wave.id}", school_urn=school.urn)
-    db.session.commit()
+    audit.record_view(
+        "view_response_rates", actor=current_user, target=f"wave:{wave.id}", school_urn=school.urn
+    )
     return render_template(
         "school/rates.html",
         school=school,
@@ -307,7 +246,6 @@ def rates_download(urn: int, wave_id: int, table_id: str, file_format: str):
     school = school_or_404(urn)
     wave = wave_or_404(school, wave_id)
     response = download(rate_tables(wave, school), table_id, file_format, f"{school.urn}-wave-{wave.id}")
-    audit.record("export_table", actor=current_user, target=f"wave:{wave.id}", school_urn=school.urn,
-                 table=table_id, format=file_format)  # fmt: skip
-    db.session.commit()
+    audit.record_view("export_table", actor=current_user, target=f"wave:{wave.id}", school_urn=school.urn,
+                      table=table_id, format=file_format)  # fmt: skip
     return response

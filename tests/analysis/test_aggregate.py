@@ -258,3 +258,17 @@ def test_t_interval_covers_the_true_school_mean():
     assert 0.93 <= covered.mean() <= 0.97
     # And per school, over its 200 replications, as a school would see it.
     assert covered.groupby(table["school"]).mean().min() >= 0.88
+
+
+def test_pct_positive_averages_each_pupils_share_of_positive_answers():
+    scored = pd.DataFrame(
+        {
+            "school_urn": [1] * 12,
+            "belonging": [3.0] * 12,
+            "belonging_positive_share": [1.0, 0.5, 0.25, 0.0] * 3,
+            "belonging_positive": pd.array([True, True, False, False] * 3, dtype="boolean"),
+        }
+    )
+    row = aggregate(scored, "school_urn", "belonging").iloc[0]
+    assert row["pct_positive"] == pytest.approx(43.75)  # the share, not the 50% "mostly positive"
+    assert 0 <= row["pct_positive_low"] < 43.75 < row["pct_positive_high"] <= 100

@@ -105,7 +105,7 @@ def test_protect_hides_a_lone_school_in_an_la_from_the_la_table():
 counts = st.lists(st.integers(0, 30), min_size=4, max_size=4)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(counts, min_size=1, max_size=3))
 def test_property_no_small_count_is_shown_or_pinned(schools):
     rows = []

@@ -77,11 +77,12 @@ def frame(belonging_rows, safety_rows=None, index=None):
 
 
 # (b1, b2, b3, b4) -> (score, items answered, positive). b2 is reversed on 1–5: 6 − value.
+# positive: at least half of the answered items are at 4 or more after reverse coding.
 BELONGING_CASES = [
     ([5, 1, NAN, NAN], 5.0, 2, True),  # 5 and reversed 1 = 5; 3.0 if b2 were not reversed
     ([1, 5, NAN, NAN], 1.0, 2, False),
     ([NAN, 2, 4, NAN], 4.0, 2, True),  # reversed 2 = 4; exactly at positive_at counts as positive
-    ([4, 3, 4, 3], 3.5, 4, False),  # reversed 3 stays 3
+    ([4, 3, 4, 3], 3.5, 4, True),  # reversed 3 stays 3; two of four items at 4: half counts
     ([3, 2, 5, 5], 4.25, 4, True),  # 3, 4, 5, 5
     ([2, 4, 3, NAN], 7 / 3, 3, False),  # 2, 2, 3
     ([4, NAN, NAN, NAN], NAN, 1, None),  # one item answered, min_answered is 2
@@ -126,7 +127,26 @@ def test_whole_frame_matches_a_direct_computation(small):
     np.testing.assert_array_equal(scored["belonging_n_items"], answered)
     positive = scored["belonging_positive"]
     np.testing.assert_array_equal(positive.isna(), np.isnan(expected))
-    np.testing.assert_array_equal(positive.dropna().astype(bool), expected[~np.isnan(expected)] >= 4)
+    share = np.where(answered >= 2, (recoded >= 4).sum(axis=1) / np.maximum(answered, 1), NAN)
+    np.testing.assert_allclose(scored["belonging_positive_share"], share, rtol=1e-12)
+    np.testing.assert_array_equal(positive.dropna().astype(bool), share[~np.isnan(share)] >= 0.5)
+
+
+def test_positive_is_the_same_item_rule_in_both_phases():
+    """A pupil answering every primary item "Yes" but one "Sometimes" was 'not positive' when the
+    mean had to reach 3 on 1–3; now both phases count the share of answers at the positive end."""
+    primary = questionnaires.load("national-primary")
+    secondary = questionnaires.load("national-secondary")
+    for q, top, middle in ((primary, 3, 2), (secondary, 5, 3)):
+        scale = q.scales["trusted_adult"]
+        items = [item for s in q.scales for item in s.items]
+        row = dict.fromkeys(items, None)
+        row |= dict.fromkeys(scale.items, top)
+        row[scale.items[0]] = middle
+        scored = score(pd.DataFrame([row]), q)
+        share = (len(scale.items) - 1) / len(scale.items)
+        assert scored["trusted_adult_positive_share"].iloc[0] == pytest.approx(share)
+        assert bool(scored["trusted_adult_positive"].iloc[0]) is True
 
 
 def test_output_keeps_rows_index_and_original_columns_with_compact_dtypes(small):
@@ -138,8 +158,8 @@ def test_output_keeps_rows_index_and_original_columns_with_compact_dtypes(small)
     pd.testing.assert_frame_equal(responses, original)  # input untouched
     assert list(scored.index) == [30, 10, 10]
     assert list(scored.columns[len(original.columns) :]) == [
-        "belonging", "belonging_n_items", "belonging_positive",
-        "safety", "safety_n_items", "safety_positive",
+        "belonging", "belonging_n_items", "belonging_positive", "belonging_positive_share",
+        "safety", "safety_n_items", "safety_positive", "safety_positive_share",
     ]  # fmt: skip
     assert scored["belonging"].dtype == np.float64
     assert scored["belonging_n_items"].dtype == np.int8

@@ -24,6 +24,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, settings
 
+import questionnaires
 from survey import codes as pupil_codes
 from survey.data.users import create_user, reset_token
 from survey.data.waves import import_roster, issue_codes
@@ -272,7 +273,8 @@ def _seed(world: World) -> None:
         now = utcnow()
         waves = []
         for questionnaire, school in (("national-secondary", a), ("national-primary", c)):
-            wave = Wave(name=f"Fuzz {questionnaire}", questionnaire_id=questionnaire, questionnaire_version=1,
+            wave = Wave(name=f"Fuzz {questionnaire}", questionnaire_id=questionnaire,
+                        questionnaire_version=questionnaires.load(questionnaire).version,
                         school_id=school.id, opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=30))  # fmt: skip
             db.session.add(wave)
             db.session.flush()

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+import questionnaires
 from survey import codes as pupil_codes
 from survey.data.waves import issue_codes
 from survey.extensions import db
@@ -35,7 +36,7 @@ def _wave(questionnaire_id: str, school_id: int, opens=-1, closes=30) -> int:
     wave = Wave(
         name="Test wave",
         questionnaire_id=questionnaire_id,
-        questionnaire_version=1,
+        questionnaire_version=questionnaires.load(questionnaire_id).version,
         school_id=school_id,
         opens_at=now + timedelta(days=opens),
         closes_at=now + timedelta(days=closes),

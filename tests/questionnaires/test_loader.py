@@ -77,6 +77,38 @@ def test_primary_uses_the_three_point_symbol_scale():
     assert len(q.questions) < len(questionnaires.load("national-secondary").questions)
 
 
+def test_primary_faces_follow_the_scoring_of_negative_statements():
+    q = questionnaires.load("national-primary")
+    for scale in q.scales:
+        for item in scale.reverse:
+            options = q.question(item).options
+            assert [o.symbol for o in options] == ["happy", "neutral", "sad"], item
+            assert options[0].label["en"] == "Never"
+
+
+def test_a_scale_may_mix_response_sets_with_the_same_values(tmp_path):
+    def never4(data):
+        data["response_sets"]["never4"] = {
+            "options": [
+                {"value": v, "label": {"en": en, "cy": cy}, "symbol": symbol}
+                for v, en, cy, symbol in [
+                    (1, "Never", "Byth", "happy"),
+                    (2, "Sometimes", "Weithiau", "neutral"),
+                    (3, "Often", "Yn aml", "neutral"),
+                    (4, "A lot", "Llawer", "sad"),
+                ]
+            ]
+        }
+        _question(data, 0, 3)["response_set"] = "never4"
+
+    data = yaml.safe_load(MINIMAL.read_text(encoding="utf-8"))
+    never4(data)
+    path = tmp_path / "minimal.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    q = questionnaires.load(path)
+    assert q.scales["belonging"].range == (1, 4)
+
+
 def test_secondary_asks_about_the_whole_lost_learning_continuum():
     q = questionnaires.load("national-secondary")
     lost = next(s for s in q.sections if "lost" in s.id)
@@ -207,7 +239,21 @@ BROKEN = [
     (
         "scale mixing response sets",
         lambda d: d["scales"][0]["items"].append("sent_out"),
-        "minimal.yaml: scales[0].items: items use different response sets (agree4, yes_no)",
+        "minimal.yaml: scales[0].items: items use response sets with different values (agree4, yes_no)",
+    ),
+    (
+        "happy face on the worse answer of a reverse-scored item",
+        lambda d: d["response_sets"]["agree4"]["options"][3].update(symbol="happy"),
+        "minimal.yaml: scales[0]: reverse-scored item 'left_out' uses response set 'agree4', which puts a "
+        "happy symbol on 'Agree a lot', the worse answer; give it a response set whose symbols follow the "
+        "scoring (e.g. never / sometimes / a lot for a negative statement)",
+    ),
+    (
+        "sad face on the better answer of an ordinary item",
+        lambda d: d["response_sets"]["agree4"]["options"][3].update(symbol="sad"),
+        "minimal.yaml: scales[0]: item 'part' uses response set 'agree4', which puts a sad symbol on "
+        "'Agree a lot', the better answer; give it a response set whose symbols follow the scoring "
+        "(e.g. never / sometimes / a lot for a negative statement)",
     ),
     (
         "id that does not match the file",

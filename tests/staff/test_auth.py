@@ -212,3 +212,15 @@ def test_guessing_passwords_is_rate_limited_per_email(loaded, schools):
     assert statuses == [200, 200, 200, 429]
     # The right password is refused too while the limit lasts: that is the point.
     assert sign_in(client, email).status_code == 429
+
+
+def test_a_reset_link_opens_in_a_browser_whose_session_has_ended(school_lead_client, loaded):
+    """An ended session is cleared on the staff sign-in pages, not bounced to sign-in first."""
+    with loaded.app_context(), loaded.test_request_context():
+        user = db.session.scalar(sa.select(User).filter_by(email=USERS["school_lead"][0]))
+        token = users.reset_token(user)
+    _age_sessions(loaded, USERS["school_lead"][0], idle=timedelta(hours=1))
+    page = school_lead_client.get(f"/staff/reset-password/{token}")
+    assert page.status_code == 200
+    assert USERS["school_lead"][0] in check_page(page).get_text()
+    assert school_lead_client.get("/school/100001/").status_code == 302

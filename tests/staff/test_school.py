@@ -76,7 +76,7 @@ def test_a_wave_must_close_after_it_opens(school_lead_client):
         )
     )
     assert (
-        "The closing date must be after the opening date"
+        "The last day must be the same as or after the first day"
         in page.select_one(".govuk-error-summary").get_text()
     )
 

@@ -13,7 +13,6 @@ Pages with errors are rare and are rendered in full.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -21,8 +20,9 @@ from flask import current_app, render_template
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from ..security import csp_nonce
-from .fields import compact
+from ...cache import KeyedCache
+from ...security import csp_nonce
+from .compact import compact
 
 
 def marker(name: str) -> Markup:
@@ -33,7 +33,7 @@ def marker(name: str) -> Markup:
 
 _MARKER = re.compile("\ue000([a-z0-9_]+)\ue001")
 NONCE, CSRF = "nonce", "csrf"
-MAX_SHELLS = 2048  # a few per page, language and route; the cache starts again if it ever fills
+MAX_SHELLS = 2048  # a few per page, language and route; past that the least recently used go
 
 
 @dataclass(frozen=True)
@@ -46,19 +46,14 @@ class Shell:
         return "".join(values[piece] if n % 2 else piece for n, piece in enumerate(self.pieces))
 
 
-_lock = threading.Lock()
-
-
 def _kept(key: tuple, make: Callable[[], Shell]) -> Shell:
-    shells: dict = current_app.extensions.setdefault("pupil_page_shells", {})
-    found = shells.get(key)
-    if found is None:
-        found = make()
-        with _lock:
-            if len(shells) >= MAX_SHELLS:
-                shells.clear()
-            shells[key] = found
-    return found
+    # Per app: the shells are cut from its templates, with its settings.
+    shells = current_app.extensions.get("pupil_page_shells")
+    if shells is None:
+        shells = current_app.extensions.setdefault(
+            "pupil_page_shells", KeyedCache[tuple, Shell]("pupil page shells", maxsize=MAX_SHELLS)
+        )
+    return shells.get(key, make)
 
 
 def _cut(html: str) -> Shell:
@@ -119,9 +114,9 @@ def section_page(questions: list[Markup], action: str, version: str, key: tuple,
                 **context,
             )
         )
-        first, second = str(first), str(second)  # (Markup + str would escape the str)
-        between = html[html.index(first) + len(first) : html.index(second)]
-        html = html.replace(first + between + second, str(marker("questions")))
+        one, two = str(first), str(second)  # (Markup + str would escape the str)
+        between = html[html.index(one) + len(one) : html.index(two)]
+        html = html.replace(one + between + two, str(marker("questions")))
         return Shell(tuple(_MARKER.split(html)), between)
 
     found = _kept(("section", *key), make)
