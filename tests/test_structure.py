@@ -20,7 +20,6 @@ KNOWN_EXCEPTIONS = {
     "review/params.py",
     "review/routes.py",
     "review/tables.py",
-    "school/results.py",
 }
 
 

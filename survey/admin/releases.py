@@ -6,10 +6,8 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from ..data import audit
-from ..data.releases import recent_releases
-from ..extensions import db
-from ..results.publish import PublishError, publish
+from ..data import releases as release_data
+from ..results.publish import PublishError
 from . import bp
 
 
@@ -21,7 +19,7 @@ class PublishForm(FlaskForm):
 def releases():
     return render_template(
         "admin/releases.html",
-        rows=recent_releases(),
+        rows=release_data.recent_releases(),
         form=PublishForm(),
         min_new=current_app.config.get("RELEASE_MIN_NEW", 10),
         schedule=current_app.config.get("RESULTS_RELEASE_SCHEDULE"),
@@ -35,11 +33,9 @@ def publish_now():
     if not form.validate_on_submit():
         return redirect(url_for("admin.releases"))
     try:
-        release = publish(f"admin {current_user.email}"[:60])
+        release = release_data.publish_now(current_user)
     except PublishError:
         flash("The release could not be published. The previous release is still the one staff see.")
         return redirect(url_for("admin.releases"))
-    audit.record("publish_results", actor=current_user, target=f"release:{release.id}")
-    db.session.commit()
     flash(f"Release {release.id} published from {release.responses:,} complete responses.")
     return redirect(url_for("admin.releases"))

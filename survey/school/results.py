@@ -9,7 +9,6 @@ from .. import dashboard
 from ..access import school_or_404
 from ..data import audit
 from ..data.results import GROUPS
-from ..extensions import db
 from ..models import School
 from ..results import build, store
 from ..results.released import (
@@ -67,8 +66,9 @@ def dashboard_for(school: School, *, text: bool) -> tuple[dashboard.SchoolResult
 def results_page(urn: int):
     school = school_or_404(urn)
     shown, choices = dashboard_for(school, text=True)
-    audit.record("view_results", actor=current_user, target=f"school:{school.urn}", **_query(shown, choices))
-    db.session.commit()
+    audit.record_view(
+        "view_results", actor=current_user, target=f"school:{school.urn}", **_query(shown, choices)
+    )
     return render_template(
         "school/results.html",
         school=school,
@@ -104,9 +104,8 @@ def results_download(urn: int, table_id: str, file_format: str):
     if shown is None:
         abort(404)
     response = download(shown.tables, table_id, file_format, f"{school.urn}")
-    audit.record("export_table", actor=current_user, target=f"school:{school.urn}", table=table_id,
+    audit.record_view("export_table", actor=current_user, target=f"school:{school.urn}", table=table_id,
                  format=file_format, **_query(shown, choices))  # fmt: skip
-    db.session.commit()
     return response
 
 
@@ -123,9 +122,8 @@ def comments(urn: int):
             theme_counts[name] = theme_counts.get(name, 0) + 1
     theme = request.args.get("theme")
     shown = [c for c in comments_ if theme in c["themes"]] if theme else comments_
-    audit.record("view_free_text", actor=current_user, target=f"school:{school.urn}", count=len(shown),
+    audit.record_view("view_free_text", actor=current_user, target=f"school:{school.urn}", count=len(shown),
                  release=release.id if release else None)  # fmt: skip
-    db.session.commit()
     return render_template(
         "school/comments.html",
         school=school,
