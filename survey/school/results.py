@@ -77,13 +77,22 @@ def results_page(urn: int):
         charts=dashboard.charts_for(shown) if shown and shown.tables else {},
         downloads=lambda table_id: (
             lambda fmt: url_for(
-                "school.results_download", urn=urn, table_id=table_id, file_format=fmt, **request.args
+                "school.results_download", urn=urn, table_id=table_id, file_format=fmt, **_choices()
             )
         ),
         query=query_without,
         nav="schools",
         printable=request.args.get("print") == "1",
     )
+
+
+_CHOICES = ("questionnaire", "wave", "scale", "group", "release")
+
+
+def _choices() -> dict[str, str]:
+    """The page's own choices from the query string, for its download links (any other parameter,
+    such as `urn` or `_external`, would be taken by `url_for` as its own)."""
+    return {k: v for k, v in request.args.items() if k in _CHOICES}
 
 
 def _query(shown: dashboard.SchoolResults | None, choices: dict) -> dict:

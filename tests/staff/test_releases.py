@@ -303,3 +303,12 @@ def test_every_results_view_and_export_records_its_release(loaded, wave, school_
         assert all(str(e.detail.get("release")) == str(release.id) for e in events), [
             e.detail for e in events
         ]
+
+
+def test_unexpected_query_parameters_are_ignored_not_a_server_error(loaded, wave, school_lead_client):
+    _add(loaded, wave, 30, "A")
+    _publish(loaded)
+    for query in ("table_id=x", "urn=1", "file_format=x", "_external=1", "_anchor=x"):
+        response = school_lead_client.get(f"/school/100001/results?{query}")
+        assert response.status_code == 200, query
+        assert f"{query}" not in response.get_data(as_text=True)
