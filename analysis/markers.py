@@ -114,8 +114,9 @@ def one_row_per_split(table: pd.DataFrame, group: Hashable, *, keep: Sequence[ob
     Parameters
     ----------
     table : pandas.DataFrame
-        ``analysis.gaps`` output (or any frame with ``comparison``, ``n`` and the ``group``
-        column); the units are its other columns before ``group``.
+        ``analysis.gaps`` output (``comparison``, ``n`` and the ``group`` column) or
+        ``analysis.disproportionality`` output (``n_g``; its ratios against all other pupils are
+        mirror images too); the units are its columns before ``group``.
     group : str
         The compared column, e.g. ``"fsm"``.
     keep : sequence, optional
@@ -141,11 +142,15 @@ def one_row_per_split(table: pd.DataFrame, group: Hashable, *, keep: Sequence[ob
     4           2  NaN       rest  10  0.3
     """
     require_frame(table, "table")
-    require_columns(table, [group, "comparison", "n"], "the gaps table")
+    size = "n" if "n" in table.columns else "n_g"  # analysis.gaps or analysis.disproportionality
+    require_columns(table, [group, size], "the table")
     position = list(table.columns).index(group)  # type: ignore[arg-type]
     units = [c for c in table.columns[:position]]
-    frame = table.reset_index(drop=True)
-    rest = (frame["comparison"] == "rest").to_numpy()
+    frame = table.reset_index(drop=True).rename(columns={size: "_size"})
+    if "comparison" in frame.columns:
+        rest = (frame["comparison"] == "rest").to_numpy()
+    else:  # disproportionality compares each level with all other pupils
+        rest = np.ones(len(frame), dtype=bool)
     if units:
         ids = frame.groupby(units, dropna=False, sort=False).ngroup().to_numpy()
     else:
@@ -153,7 +158,7 @@ def one_row_per_split(table: pd.DataFrame, group: Hashable, *, keep: Sequence[ob
     counts = np.bincount(ids[rest], minlength=ids.max() + 1 if len(ids) else 0)
     drop = np.zeros(len(frame), dtype=bool)
     preference = {level: rank for rank, level in enumerate(keep)}
-    sizes = frame["n"].to_numpy(dtype=float, na_value=np.nan)
+    sizes = frame["_size"].to_numpy(dtype=float, na_value=np.nan)
     levels = frame[group].to_numpy()
     for unit in np.flatnonzero(counts == 2):
         rows = np.flatnonzero((ids == unit) & rest)

@@ -261,7 +261,7 @@ def demo(codes_out) -> None:
         click.echo(f"  {questionnaire:<20} {code}   (school {urn})")
     click.echo("\nStaff logins:")
     for email, password, role in demo_data.staff_logins():
-        click.echo(f"  {role:<12} {email:<28} {password}")
+        click.echo(f"  {role:<17} {email:<28} {password}")
     if codes_out:
         writer = csv.writer(codes_out)
         writer.writerow(["school_urn", "questionnaire", "code"])

@@ -226,7 +226,42 @@ def seed(seed: int = 2026) -> dict:
             _seed_earlier_wave(rng, q, earlier, now, counts)
     _seed_staff()
     audit.record("demo_seed", actor="cli", **counts)  # type: ignore[arg-type]  # counts are details
+    _seed_concern()
     return counts
+
+
+# Synthetic, like everything here: one flagged answer waiting on the demo DSL's "Needs attention".
+DISCLOSURE = "My stepdad hits me when he has been drinking and I am scared to go home."
+
+
+def _seed_concern() -> None:
+    from analysis.safeguarding import check
+
+    from .data.safeguarding import raise_concern
+
+    school = db.session.scalar(select(School).where(School.urn == DEMO_URN_START))
+    response = db.session.scalar(
+        select(Response)
+        .join(Wave, Wave.id == Response.wave_id)
+        .where(Response.school_id == school.id, Response.status == ResponseStatus.COMPLETE)
+        .where(Wave.name.like("Autumn 2026 (%"))
+        .order_by(Response.id)
+        .limit(1)
+    )
+    question = "say_better" if school.phase == "Secondary" else "p_say_better"
+    db.session.execute(
+        delete(Answer).where(Answer.response_id == response.id, Answer.question_id == question)
+    )
+    db.session.add(Answer(response_id=response.id, question_id=question, text=DISCLOSURE))
+    raise_concern(
+        school_id=school.id,
+        wave_id=response.wave_id,
+        response_id=response.id,
+        question_id=question,
+        language="en",
+        text=DISCLOSURE,
+        matches=check(DISCLOSURE),
+    )
 
 
 def _seed_school(
@@ -315,6 +350,7 @@ def _seed_earlier_wave(rng, q: Questionnaire, schools, now, counts: dict) -> Non
 
 STAFF = [
     ("lead@demo.example", Role.SCHOOL_LEAD, ScopeKind.SCHOOLS, None),
+    ("dsl@demo.example", Role.SAFEGUARDING_LEAD, ScopeKind.SCHOOLS, None),
     ("reviewer@demo.example", Role.REVIEWER, ScopeKind.NATIONAL, None),
     ("la-reviewer@demo.example", Role.REVIEWER, ScopeKind.LOCAL_AUTHORITY, LOCAL_AUTHORITIES[0][0]),
     ("admin@demo.example", Role.ADMIN, ScopeKind.NATIONAL, None),

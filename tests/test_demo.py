@@ -14,7 +14,16 @@ import sqlalchemy as sa
 from survey import codes
 from survey.data.export import export_responses
 from survey.extensions import db
-from survey.models import PupilCode, Response, ResponseStatus, RosterEntry, School, User
+from survey.models import (
+    ConcernState,
+    PupilCode,
+    Response,
+    ResponseStatus,
+    RosterEntry,
+    SafeguardingConcern,
+    School,
+    User,
+)
 
 
 def test_demo_loads_once_and_prints_fresh_codes(loaded, runner, tmp_path):
@@ -25,10 +34,14 @@ def test_demo_loads_once_and_prints_fresh_codes(loaded, runner, tmp_path):
     rows = list(csv.DictReader((tmp_path / "codes.csv").open()))
     assert [r["code"] for r in rows] == printed
     assert [r["questionnaire"] for r in rows] == ["national-secondary"] * 5 + ["national-primary"] * 5
-    for line in ("lead@demo.example", "reviewer@demo.example", "admin@demo.example"):
+    for line in ("lead@demo.example", "dsl@demo.example", "reviewer@demo.example", "admin@demo.example"):
         assert line in first.output
 
     with loaded.app_context():
+        # One flagged answer waits for the demo DSL, at the DSL's own school.
+        (concern,) = db.session.scalars(sa.select(SafeguardingConcern))
+        dsl = db.session.scalar(sa.select(User).filter_by(email="dsl@demo.example"))
+        assert concern.state is ConcernState.NEW and [s.id for s in dsl.schools] == [concern.school_id]
         assert len({s.la_code for s in db.session.scalars(sa.select(School))}) >= 3
         complete = db.session.scalar(
             sa.select(sa.func.count()).where(Response.status == ResponseStatus.COMPLETE)

@@ -70,7 +70,8 @@ def help_first(school_id: int, target: str) -> str:
 
 def _local(target: object) -> str:
     parts = urlsplit(target if isinstance(target, str) else "")
-    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//") or parts.netloc:
+    local = isinstance(target, str) and target.startswith("/") and not target.startswith(("//", "/\\"))
+    if not local or parts.netloc or "\\" in target:
         return url_for("pupil.start")
     return target
 

@@ -72,7 +72,8 @@ def _question_text(concern) -> str:
     return concern.question_id
 
 
-def _page(school, concern, *, status: int = 200, source=None, **forms):
+def _page(school, concern, *, source=None, **forms):
+    # Form errors are shown on the page itself (200), as on the other staff forms.
     audit.record_view("view_safeguarding_concern", actor=current_user, target=f"concern:{concern.id}")
     failed = next((form for form in forms.values() if form.errors), None)
     return render_template(
@@ -88,7 +89,7 @@ def _page(school, concern, *, status: int = 200, source=None, **forms):
         states=ConcernState,
         language_name=LANGUAGE_NAMES.get(concern.language, concern.language),
         nav="safeguarding",
-    ), status
+    )
 
 
 @bp.get("/<int:urn>/safeguarding/<int:concern_id>")
@@ -105,7 +106,7 @@ def safeguarding_acknowledge(urn: int, concern_id: int):
     concern = _concern_or_404(school, concern_id)
     form = AcknowledgeForm(prefix="acknowledge")
     if not form.validate_on_submit():
-        return _page(school, concern, status=400, acknowledge=form)
+        return _page(school, concern, acknowledge=form)
     try:
         concerns.acknowledge(concern, form.note.data, actor=current_user._get_current_object())
     except concerns.NotAllowed as problem:
@@ -122,7 +123,7 @@ def safeguarding_close(urn: int, concern_id: int):
     concern = _concern_or_404(school, concern_id)
     form = CloseForm(prefix="close")
     if not form.validate_on_submit():
-        return _page(school, concern, status=400, close=form)
+        return _page(school, concern, close=form)
     try:
         concerns.close(concern, form.note.data, actor=current_user._get_current_object())
     except concerns.NotAllowed as problem:
@@ -166,7 +167,7 @@ def safeguarding_reveal(urn: int, concern_id: int):
         else:
             source = concerns.reveal(concern, form.reason.data, dsl=dsl, second=second)
             return _page(school, concern, source=source)
-    return _page(school, concern, status=400, reveal=form)
+    return _page(school, concern, reveal=form)
 
 
 @bp.get("/safeguarding/keywords")

@@ -65,7 +65,9 @@ def everything_shown(frame: pd.DataFrame) -> pd.DataFrame:
         for scale in SCALES:
             table = one_row_per_split(gaps(frame, group, scale), group, keep=["Y"])
             parts.append(gap_estimates(table, group, scale, meaningful=0.5))
-        rr = disproportionality(frame, "excluded", group, by="school_urn")
+        rr = one_row_per_split(
+            disproportionality(frame, "excluded", group, by="school_urn"), group, keep=["Y"]
+        )
         parts.append(risk_ratio_estimates(rr, group, "excluded"))
     return pd.concat(parts, ignore_index=True)
 
@@ -98,6 +100,10 @@ def test_two_group_splits_show_one_row():
     assert table["fsm"].tolist() == ["Y", "Y", "Y"]
     five = one_row_per_split(gaps(frame, "ethnicity_major", "scale_0"), "ethnicity_major")
     assert len(five) == 15  # five levels: every row stays
+    ratios = one_row_per_split(
+        disproportionality(frame, "excluded", "fsm", by="school_urn"), "fsm", keep=["Y"]
+    )
+    assert ratios["fsm"].tolist() == ["Y", "Y", "Y"]
 
 
 def test_benjamini_hochberg_matches_statsmodels():

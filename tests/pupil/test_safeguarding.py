@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import socket
 import time
 
@@ -183,3 +184,13 @@ def test_without_smtp_nothing_is_sent_and_the_pupil_still_gets_help(pupil, app, 
     assert pupil.post("/section/your_say", data={"say_better": DISCLOSURE}).location == "/help"
     time.sleep(0.3)
     assert received == []
+
+
+def test_help_page_keeps_the_15_kb_page_budget(pupil):
+    _reach_your_say(pupil)
+    pupil.post("/section/your_say", data={"say_better": DISCLOSURE})
+    for language in ("en", "cy"):
+        pupil.get(f"/language/{language}")
+        body = pupil.get("/help").get_data()
+        print(f"help page ({language}): {len(body)} bytes, {len(gzip.compress(body))} gzipped")
+        assert len(body) <= 15 * 1024

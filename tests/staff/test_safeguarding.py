@@ -86,7 +86,7 @@ def test_new_then_acknowledged_then_closed_each_with_a_note(loaded, concern):
     assert "Acknowledge the concern before closing it" in check_page(dsl.get(base)).get_text(" ", strip=True)
     assert no_note.status_code == 302
     missing = dsl.post(f"{base}/acknowledge", data={"acknowledge-note": " "})
-    assert missing.status_code == 400
+    assert missing.status_code == 200
     assert "Write a note saying what you are doing about it" in missing.get_data(as_text=True)
     assert (
         dsl.post(f"{base}/acknowledge", data={"acknowledge-note": "Spoke to head of year"}).status_code == 302
@@ -105,11 +105,12 @@ def test_two_people_agree_to_reveal_the_reference(loaded, concern):
     url = f"/school/100001/safeguarding/{concern}/reveal"
     form = {"reveal-reason": "Pupil may be at risk tonight"}
     alone = dsl.post(url, data={**form, "reveal-email": "dsl@a.example", "reveal-password": PASSWORD})
-    assert alone.status_code == 400 and "must be someone else" in alone.get_data(as_text=True)
+    assert "must be someone else" in alone.get_data(as_text=True)
     wrong_school = dsl.post(url, data={**form, "reveal-email": "lead@b.example", "reveal-password": PASSWORD})
     wrong_password = dsl.post(url, data={**form, "reveal-email": "lead@a.example", "reveal-password": "nope"})
     for refused in (wrong_school, wrong_password):
-        assert refused.status_code == 400 and "P001" not in refused.get_data(as_text=True)
+        body = refused.get_data(as_text=True)
+        assert "another member of staff of this school" in body and "P001" not in body
     agreed = dsl.post(url, data={**form, "reveal-email": "lead@a.example", "reveal-password": PASSWORD})
     assert agreed.status_code == 200
     shown = check_page(agreed)
