@@ -239,15 +239,16 @@ def _seed_concern() -> None:
 
     from .data.safeguarding import raise_concern
 
-    school = db.session.scalar(select(School).where(School.urn == DEMO_URN_START))
-    response = db.session.scalar(
+    school: School = db.session.scalars(select(School).where(School.urn == DEMO_URN_START)).one()
+    autumn = select(Wave.id).where(Wave.name.like("Autumn 2026 (%"))
+    response: Response = db.session.scalars(
         select(Response)
-        .join(Wave, Wave.id == Response.wave_id)
-        .where(Response.school_id == school.id, Response.status == ResponseStatus.COMPLETE)
-        .where(Wave.name.like("Autumn 2026 (%"))
+        .where(Response.school_id == school.id)
+        .where(Response.status == ResponseStatus.COMPLETE)
+        .where(Response.wave_id.in_(autumn))
         .order_by(Response.id)
         .limit(1)
-    )
+    ).one()
     question = "say_better" if school.phase == "Secondary" else "p_say_better"
     db.session.execute(
         delete(Answer).where(Answer.response_id == response.id, Answer.question_id == question)

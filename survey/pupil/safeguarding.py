@@ -69,9 +69,10 @@ def help_first(school_id: int, target: str) -> str:
 
 
 def _local(target: object) -> str:
-    parts = urlsplit(target if isinstance(target, str) else "")
-    local = isinstance(target, str) and target.startswith("/") and not target.startswith(("//", "/\\"))
-    if not local or parts.netloc or "\\" in target:
+    if not isinstance(target, str):
+        return url_for("pupil.start")
+    local = target.startswith("/") and not target.startswith(("//", "/\\"))
+    if not local or urlsplit(target).netloc or "\\" in target:
         return url_for("pupil.start")
     return target
 
