@@ -221,7 +221,7 @@ class _Reader:
     def ids(self, query: sa.Select) -> np.ndarray:
         if self.postgres:
             # One row, not a message an id: "1,2,3".
-            cursor = self.connection.connection.dbapi_connection.cursor()
+            cursor = self.connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             listed = f"COPY (SELECT string_agg(id::text, ',') FROM ({self._sql(query)}) AS wanted) TO STDOUT"
             with cursor.copy(listed) as copy:
                 text = b"".join(bytes(block) for block in copy).decode().strip()
@@ -302,7 +302,7 @@ def chunks(
 def _recode(codes: np.ndarray, labels: list[str]) -> pd.Categorical:
     """Codes into `labels` (which may repeat) as a categorical of the distinct labels."""
     categories, inverse = np.unique(np.array(labels, dtype=object), return_inverse=True)
-    return pd.Categorical.from_codes(inverse[codes], categories=categories, validate=False)
+    return pd.Categorical.from_codes(inverse[codes], categories=categories, validate=False)  # type: ignore[call-overload]
 
 
 def _strip(stored: str, kind: str) -> str:

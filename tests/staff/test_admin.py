@@ -8,6 +8,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+import questionnaires
 from survey.extensions import db
 from survey.models import AuditEvent, Role, School, ScopeKind, User, Wave
 
@@ -386,7 +387,7 @@ def test_an_admin_creates_a_national_and_a_school_wave(admin_client, loaded):
     page = check_page(admin_client.get("/admin/waves"))
     rows = [[text(cell) for cell in tr.select("th, td")] for tr in page.select("tbody tr")]
     assert rows[0][1:] == [
-        "national-primary v1",
+        f"national-primary v{questionnaires.load('national-primary').version}",  # the latest, when created
         "Hillside Academy (100001)",
         "30 Nov 2026",
         "18 Dec 2026",
