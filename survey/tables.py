@@ -97,6 +97,15 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _shown_number(text: str) -> float | None:
+    """The number a cell shows ("1,234", "54%", "+0.12", "3.75"), or None for words or a blank."""
+    try:
+        number = float(text.replace(",", "").rstrip("%"))
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() and "." not in text else number
+
+
 def to_csv(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -120,10 +129,12 @@ def to_xlsx(table: Table) -> bytes:
         values = []
         for column in table.columns:
             text = table.cell(row, column)
-            raw = row.get(column.key)
-            # Numbers stay numbers (so they sort and sum) unless hidden; hidden ones stay words.
-            if column.kind != "text" and text not in ("", SUPPRESSED, PROTECTED):
-                values.append(float(raw) * (0.01 if column.kind == "percent" else 1))
+            # Numbers stay numbers (so they sort and sum), but exactly as shown: the rounded figure
+            # on screen, never the full-precision value behind it (percentage × pupils would give
+            # counts back). Hidden cells stay words.
+            shown = _shown_number(text) if column.kind != "text" else None
+            if shown is not None:
+                values.append(shown * 0.01 if column.kind == "percent" else shown)
             else:
                 values.append(_safe_cell(text))
         sheet.append(values)
