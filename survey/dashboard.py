@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,9 @@ from .models import School
 from .reference import ETHNICITY_MAJOR, GENDER, SEN
 from .results.policy import MIN_N
 from .tables import Column, Table
+
+if TYPE_CHECKING:  # pages pass what they read from a release; only for the type checker
+    from .results.released import Released
 
 YES_NO = {"Y": "Yes", "N": "No"}
 LEVEL_LABELS = {
@@ -65,7 +69,7 @@ def lost_learning_questions(questionnaire: Questionnaire) -> list:
 @dataclass
 class SchoolResults:
     school: School
-    results: Results
+    results: Results | Released  # the pipeline's snapshot, or what a page reads from a release
     wave_id: int
     n: int
     scale_id: str

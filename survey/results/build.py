@@ -68,10 +68,10 @@ def questionnaire_items(results: Results, carry: Carry = NOTHING_KEPT) -> Items:
     for wave_id in waves["wave_id"].astype(int):
         yield from _wave_items(results, wave_id, schools, carry)
     waves_of = results.scored.groupby("school_urn", observed=True)["wave_id"].unique()
-    keep = {f"{q}:{int(urn)}": carry.keeps(schools[int(urn)].id, w) for urn, w in waves_of.items()}
+    keep = {f"{q}:{_urn(urn)}": carry.keeps(schools[_urn(urn)].id, w) for urn, w in waves_of.items()}
     kept = carry.kept("trend", keep)
     for urn in waves_of.index:
-        school = schools[int(urn)]
+        school = schools[_urn(urn)]
         key = f"{q}:{school.urn}"
         yield (
             ("trend", key),
@@ -80,8 +80,13 @@ def questionnaire_items(results: Results, carry: Carry = NOTHING_KEPT) -> Items:
         )
 
 
+def _urn(value: Any) -> int:
+    """A URN from a pandas cell (the frames hold them as numpy or Python integers)."""
+    return int(value)
+
+
 def _by_school(frame: pd.DataFrame) -> dict[int, pd.DataFrame]:
-    return {int(urn): rows for urn, rows in frame.groupby("school_urn", observed=True, sort=False)}
+    return {_urn(urn): rows for urn, rows in frame.groupby("school_urn", observed=True, sort=False)}
 
 
 def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carry: Carry) -> Items:
@@ -108,13 +113,13 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
     }
     levels = level_options(wave_rows)
     yield ("levels", f"{q}:{wave_id}"), levels
-    yield ("present", f"{q}:{wave_id}"), sorted(int(u) for u in wave_rows["school_urn"].unique())
+    yield ("present", f"{q}:{wave_id}"), sorted(_urn(u) for u in wave_rows["school_urn"].unique())
     empty = pd.DataFrame()
     roster = review_school.wave_roster(wave_id)
-    urns = [int(u) for u in wave_rows["school_urn"].unique()]
+    urns = [_urn(u) for u in wave_rows["school_urn"].unique()]
     kept = carry.kept("school", {f"{q}:{wave_id}:{u}": carry.keeps(schools[u].id, [wave_id]) for u in urns})
     for urn, own in wave_rows.groupby("school_urn", observed=True):
-        school = schools[int(urn)]
+        school = schools[_urn(urn)]
         key = f"{q}:{wave_id}:{school.urn}"
         if key in kept:
             yield ("school", key), kept[key]
@@ -204,12 +209,12 @@ def comment_items(release_id: int, carry: Carry = NOTHING_KEPT) -> Items:
     shuffle = random.Random(f"release-{release_id}")
     by_school = written.groupby("urn")
     keep = {
-        str(int(urn)): carry.keeps(int(own["school_id"].iloc[0]), own["wave_id"].unique())
+        str(_urn(urn)): carry.keeps(int(own["school_id"].iloc[0]), own["wave_id"].unique())
         for urn, own in by_school
     }
     carried = carry.kept("comments", keep)
     for urn, own in by_school:
-        key = str(int(urn))
+        key = str(_urn(urn))
         if key in carried:
             yield ("comments", key), carried[key]
             continue

@@ -65,7 +65,7 @@ def closed_wave_job() -> int | None:
 
 def schedule(app: Flask):
     """Register the nightly (or `RESULTS_RELEASE_SCHEDULE`) release and the closed-wave check."""
-    from rq_scheduler import Scheduler
+    from rq_scheduler import Scheduler  # type: ignore[import-untyped]  # it ships no type hints
 
     scheduler = Scheduler(queue=queue(app), connection=redis_connection(app))
     for job in scheduler.get_jobs():

@@ -79,7 +79,7 @@ def _undo(release_id: int, failure: str) -> None:
     db.session.execute(update(Response).where(Response.released_in == release_id).values(released_in=None))
     db.session.execute(delete(ReleaseSchool).where(ReleaseSchool.release_id == release_id))
     db.session.execute(delete(ReleaseItem).where(ReleaseItem.release_id == release_id))
-    failed = db.session.get(Release, release_id)
+    failed = db.session.get_one(Release, release_id)
     failed.status = ReleaseStatus.FAILED
     failed.failure = failure
     db.session.commit()
@@ -126,7 +126,7 @@ def wave_closed_since_last_release(now: datetime | None = None) -> bool:
     """Whether a wave has closed since the current release was published (the worker's trigger)."""
     now = now or utcnow()
     last = snapshot.current_release_id()
-    since = db.session.get(Release, last).published_at if last else None
+    since = db.session.get_one(Release, last).published_at if last else None
     query = select(Wave.id).where(Wave.closes_at <= now)
     if since is not None:
         query = query.where(Wave.closes_at > since)

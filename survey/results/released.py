@@ -119,6 +119,11 @@ def questionnaires_of(release: Release | None, condition) -> list[str]:
     return [q for q, _ in rows]
 
 
+def _current_id() -> int | None:
+    current = published()
+    return current.id if current is not None else None
+
+
 def about(release: Release | None, part: ReleaseSchool | None = None) -> dict | None:
     """What a page says of the figures it shows: when they were published, from how many responses."""
     if release is None:
@@ -130,7 +135,7 @@ def about(release: Release | None, part: ReleaseSchool | None = None) -> dict | 
         "id": release.id,
         "published_at": figures_from.published_at,
         "responses": part.responses if part is not None else release.responses,
-        "current": release.id == (published().id if published() else None),
+        "current": release.id == _current_id(),
     }
 
 

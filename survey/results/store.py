@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..extensions import db
 from ..models import ReleaseItem
@@ -124,7 +124,7 @@ def write(release_id: int, items: dict[tuple[str, str], Any]) -> int:
         for (kind, key), value in items.items()
     ]
     for start in range(0, len(rows), 2000):
-        db.session.execute(ReleaseItem.__table__.insert(), rows[start : start + 2000])
+        db.session.execute(insert(ReleaseItem), rows[start : start + 2000])
     return len(rows)
 
 
