@@ -76,31 +76,45 @@ PER_PATTERN = 3
 PER_ROLE = 60
 # Run in one process, so the figures leave out the app's start (about a second on a quiet machine).
 SCALE_SCRIPT = """
-import resource, sys, time
+import os, resource, sys, time
+from bench.pupil_load import cpu_seconds, database_pids
 from survey import create_app
 from survey.extensions import db
 from survey.data.export import export_frame, export_responses
 from survey.data.synthetic import generate
 
 responses, seed, folder = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+url = os.environ["DATABASE_URL"]
+
+
+def database_cpu():
+    return sum(cpu_seconds(database_pids(url)).values())
+
+
+def step(name, work):
+    wall, cpu, before = time.perf_counter(), time.process_time(), database_cpu()
+    count, *more = work()
+    db.session.commit()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(name, count, f"{wall:.3f}", f"{cpu:.3f}", f"{database_cpu() - before:.3f}", *more, flush=True)
+
+
+def export(form):
+    with open(f"{folder}/responses.{form}", "w" if form == "csv" else "wb") as out:
+        return (export_responses(out, actor="bench", format=form),)
+
+
 app = create_app()
 with app.app_context():
-    started = time.perf_counter()
-    counts = generate(responses, seed=seed, actor="bench")
-    db.session.commit()
-    took = time.perf_counter() - started
-    print(f"synthetic {counts.responses} {took:.3f} {counts.answers} {counts.schools}", flush=True)
+    db.session.execute(db.text("SELECT 1"))  # the pool's connections exist before the first count
+    def seeding():
+        counts = generate(responses, seed=seed, actor="bench")
+        return counts.responses, counts.answers, counts.schools
+    step("synthetic", seeding)
     for form in ("csv", "parquet"):
-        started = time.perf_counter()
-        with open(f"{folder}/responses.{form}", "w" if form == "csv" else "wb") as out:
-            count = export_responses(out, actor="bench", format=form)
-        db.session.commit()
-        print(f"export-{form} {count} {time.perf_counter() - started:.3f}", flush=True)
+        step(f"export-{form}", lambda: export(form))
     for questionnaire in ("national-secondary", "national-primary"):
-        started = time.perf_counter()
-        frame = export_frame(questionnaire)
-        print(f"frame-{questionnaire} {len(frame)} {time.perf_counter() - started:.3f}", flush=True)
-        del frame
+        step(f"frame-{questionnaire}", lambda: (len(export_frame(questionnaire)),))
 print(f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
 """
 
@@ -138,14 +152,21 @@ def seed_and_export(env: dict, responses: int, seed: int, workdir: Path, timeout
         if name == "peak":
             print(f"  peak memory of that process: {int(values[0]) / 1024:,.0f} MB")
             continue
-        count, took = int(values[0]), float(values[1])
+        count, took, python_cpu, database_cpu = int(values[0]), *map(float, values[1:4])
         if name == "synthetic":
-            print(f"  synthetic: {rate(count, took)} ({int(values[2]):,} answers, {values[3]} new schools)")
+            print(f"  synthetic: {rate(count, took)} ({int(values[4]):,} answers, {values[5]} new schools)")
         elif name.startswith("export-"):
             size = (workdir / f"responses.{name[7:]}").stat().st_size / 2**20
             print(f"  export-responses --format {name[7:]}: {rate(count, took)}, {size:,.0f} MB")
         else:
             print(f"  export_frame({name[6:]!r}) (complete responses): {rate(count, took)}")
+        # Each step runs Python and PostgreSQL in turn, so on an idle machine it takes about their
+        # CPU time added up; on a busy one, the wall time above is mostly waiting for a CPU.
+        busy = python_cpu + database_cpu
+        print(
+            f"    CPU: Python {python_cpu:.1f} s + PostgreSQL {database_cpu:.1f} s = {busy:.1f} s, "
+            f"{count / busy:,.0f} responses per CPU second (about the rate on an idle machine)"
+        )
 
 
 def publish(env: dict, timeout: float) -> None:
@@ -328,6 +349,9 @@ def arguments() -> argparse.Namespace:
         "--responses", type=int, default=1_000_000, help="synthetic responses (default 1,000,000)"
     )
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--no-pages", action="store_true", help="stop after publishing (no gunicorn, no staff)"
+    )
     parser.add_argument("--staff", type=int, default=20, help="concurrent staff (default 20)")
     parser.add_argument("--seconds", type=float, default=60, help="length of the staff load (default 60)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
@@ -364,6 +388,8 @@ def main() -> int:
             print(f"demo loaded in {took:.0f} s (staff logins and the lead's school)")
             seed_and_export(env, options.responses, options.seed, workdir, options.timeout)
             publish(env, options.timeout)
+            if options.no_pages:
+                return 0
             config = WorkerConfig(workers=options.workers, threads=options.threads)
             log = workdir / "survey.log"
             with gunicorn("survey:create_app()", env, config, log, start_seconds=180) as (base, master):
