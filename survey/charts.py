@@ -57,7 +57,7 @@ DEFAULT_TEXT: dict[str, str] = {
     "differs": "differs",
     "differs_legend": "Differs: the 95% confidence interval does not include 0",
     "no_difference_legend": "No clear difference: the interval includes 0",
-    "target": "Target",
+    "target": "National average",
     "limits95": "95% limits",
     "limits998": "99.8% limits",
     "point": "One school",
@@ -560,6 +560,13 @@ def funnel_chart(
     shown = [p for p in parsed if p["value"] is not None]
 
     values = [p["value"] for p in shown] + [target]
+    # The axis holds the limits too, from the smallest school plotted on: a limit line drawn
+    # outside the plot cannot be read.
+    n_min = min([p["n"] for p in shown], default=0.0)
+    for key in ("lower95", "upper95", "lower998", "upper998"):
+        values += [
+            v for n, v in zip(curves["n"], curves[key], strict=True) if n >= n_min and math.isfinite(v)
+        ]
     low, high = min(values), max(values)
     pad = max((high - low) * 0.08, abs(target) * 0.02, 0.05)
     low, high = low - pad, high + pad

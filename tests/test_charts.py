@@ -217,7 +217,7 @@ def test_chart_words_are_text_elements(kind):
         "gap": ["Free school meals", "−0.4", "+0.9", "Gap"],
         "bar": ["Year 7", "87%", "64%", "0%", "100%", "Responded"],
         "trend": ["Autumn 2024", "All pupils", "Free school meals", "Score"],
-        "funnel": ["Elm School", "Ash School", "Pupils", "Score", "Target (3.4)", "99.8% limits"],
+        "funnel": ["Elm School", "Ash School", "Pupils", "Score", "National average (3.4)", "99.8% limits"],
     }[kind]
     for word in expected:
         assert word in words
@@ -802,3 +802,25 @@ def estimate(rows=None, **changes):
 def test_bad_arguments_say_what_is_wrong(call, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         call()
+
+
+def test_funnel_axis_holds_the_limits_of_the_smallest_school_and_says_national_average():
+    """The limits are widest at the smallest school: the value axis reaches them, so no limit line
+    is drawn outside the plot, and the centre line is the national average, not a target."""
+    from analysis import funnel_limits
+
+    points = [{"label": f"School {n}", "n": n, "value": 3.4, "flag": "within"} for n in (12, 60, 200)]
+    limits = funnel_limits(3.4, n_max=200, sigma=1.0, n_min=12)
+    chart = funnel_chart(
+        points, limits, chart_id="f", target=3.4, x_label="Pupils", y_label="Score", **COMMON
+    )
+    root = parse(chart)
+    ticks = [  # the value axis's ticks (written right-aligned, left of the plot)
+        float(t.text)
+        for t in root.iter(f"{SVG}text")
+        if "app-chart__tick" in classes(t) and t.get("text-anchor") == "end"
+    ]
+    lowest = float(limits.loc[limits["n"] >= 12, "lower998"].min())
+    highest = float(limits.loc[limits["n"] >= 12, "upper998"].max())
+    assert min(ticks) <= lowest and max(ticks) >= highest
+    assert "National average (3.4)" in legend_texts(root)
