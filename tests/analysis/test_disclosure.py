@@ -82,6 +82,24 @@ def test_a_hidden_pair_under_a_shown_group_by_group_table_is_narrowed():
     assert audit(safe, ["fsm", "sen"]).empty
 
 
+def test_protect_leaves_nothing_for_the_attacker_on_300_small_schools():
+    # school → LA → national; FSM and ethnicity (rare groups: Chinese, Gypsy/Roma); FSM × ethnicity
+    # nested under FSM; exclusions (an event) in total and by each group.
+    groups = ["fsm", "ethnicity"]
+    cells = release(pupils(300, 15, (8, 40), seed=2), groups, [("fsm", "ethnicity")], "excluded")
+    dims = [c for c in cells.columns if c != "n"]
+    out = protect(cells, dims, hierarchy=HIERARCHY, events="excluded")
+    assert len(out) >= len(cells)  # plus the explicit 0 event cells
+    shown = out[~out["hidden"]]
+    event_zero = (shown["excluded"].astype(str) != TOTAL) & (shown["n"] == 0)
+    assert (shown.loc[~event_zero, "n"] >= 10).all()
+    assert set(out.loc[out["hidden"], "reason"]) == {"primary", "secondary"}
+    assert out.loc[~out["hidden"], "reason"].isna().all()
+    findings = audit(out, dims, hierarchy=HIERARCHY, events="excluded")
+    assert findings.empty, findings.head()
+    assert findings.attrs["checked"] == (out["reason"] == "primary").sum()
+
+
 def test_protect_hides_a_lone_school_in_an_la_from_the_la_table():
     # One school's FSM split hidden is given back by the LA's unless another school's goes too.
     cells = pd.DataFrame(
