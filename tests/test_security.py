@@ -230,6 +230,7 @@ def _posting_clients(app, world) -> tuple[dict, dict]:
         "urn": world["urn"],
         "wave_id": world["wave_id"],
         "user_id": world["lead_id"],
+        "concern_id": 1,
         "section_id": "belonging",
         "token": "not-a-reset-token",
     }

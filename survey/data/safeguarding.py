@@ -100,13 +100,20 @@ class NotAllowed(Exception):
     """A change the concern's state does not allow (e.g. closing one that was never acknowledged)."""
 
 
+def _where(concern: SafeguardingConcern) -> dict:
+    """What an audit event of a concern names: its school and wave (never the pupil)."""
+    return {"school_urn": concern.school.urn, "wave": concern.wave_id}
+
+
 def acknowledge(concern: SafeguardingConcern, note: str, *, actor: User) -> None:
     if concern.state is not ConcernState.NEW:
         raise NotAllowed("This concern has already been acknowledged.")
     concern.state = ConcernState.ACKNOWLEDGED
     concern.acknowledged_at = concern.updated_at = utcnow()
     concern.acknowledged_by, concern.acknowledge_note = actor.email, note
-    audit.record("acknowledge_safeguarding_concern", actor=actor, target=f"concern:{concern.id}")
+    audit.record(
+        "acknowledge_safeguarding_concern", actor=actor, target=f"concern:{concern.id}", **_where(concern)
+    )
     db.session.commit()
 
 
@@ -117,7 +124,7 @@ def close(concern: SafeguardingConcern, note: str, *, actor: User) -> None:
     concern.state = ConcernState.CLOSED
     concern.closed_at = concern.updated_at = utcnow()
     concern.closed_by, concern.close_note = actor.email, note
-    audit.record("close_safeguarding_concern", actor=actor, target=f"concern:{concern.id}")
+    audit.record("close_safeguarding_concern", actor=actor, target=f"concern:{concern.id}", **_where(concern))
     db.session.commit()
 
 
@@ -162,6 +169,7 @@ def reveal(concern: SafeguardingConcern, reason: str, *, dsl: User, second: User
         agreed_with=second.email,
         reason=reason,
         found=source.pupil_reference is not None,
+        **_where(concern),
     )
     db.session.commit()
     return source

@@ -44,6 +44,8 @@ def safeguarding_list(urn: int):
     school = school_or_404(urn)
     closed = request.args.get("show") == "closed"
     found = concerns.concerns_for(school, closed=closed)
+    # The list shows what pupils wrote (redacted): looking is recorded.
+    audit.record_view("view_safeguarding_concerns", actor=current_user, target=f"school:{school.urn}")
     return render_template(
         "school/safeguarding/list.html",
         school=school,
@@ -74,7 +76,13 @@ def _question_text(concern) -> str:
 
 def _page(school, concern, *, source=None, **forms):
     # Form errors are shown on the page itself (200), as on the other staff forms.
-    audit.record_view("view_safeguarding_concern", actor=current_user, target=f"concern:{concern.id}")
+    audit.record_view(
+        "view_safeguarding_concern",
+        actor=current_user,
+        target=f"concern:{concern.id}",
+        school_urn=school.urn,
+        wave=concern.wave_id,
+    )
     failed = next((form for form in forms.values() if form.errors), None)
     return render_template(
         "school/safeguarding/concern.html",

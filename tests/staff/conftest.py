@@ -22,6 +22,7 @@ from ..conftest import make_app, migrate
 PASSWORD = "correct horse battery staple"
 USERS = {
     "school_lead": ("lead@a.example", Role.SCHOOL_LEAD, ScopeKind.SCHOOLS, None),
+    "dsl": ("dsl-a@a.example", Role.SAFEGUARDING_LEAD, ScopeKind.SCHOOLS, None),
     "other_lead": ("lead@b.example", Role.SCHOOL_LEAD, ScopeKind.SCHOOLS, None),
     "reviewer": ("reviewer@national.example", Role.REVIEWER, ScopeKind.NATIONAL, None),
     "la_reviewer": ("reviewer@la201.example", Role.REVIEWER, ScopeKind.LOCAL_AUTHORITY, "201"),
@@ -41,7 +42,7 @@ def schools(loaded):
         db.session.add_all([a, b])
         db.session.flush()
         for name, (email, role, kind, value) in USERS.items():
-            own = [a] if name == "school_lead" else [b] if name == "other_lead" else None
+            own = [a] if name in ("school_lead", "dsl") else [b] if name == "other_lead" else None
             create_user(email=email, password=PASSWORD, role=role, scope_kind=kind, scope_value=value,
                         schools=own, actor="test")  # fmt: skip
         db.session.commit()

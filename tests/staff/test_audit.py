@@ -15,13 +15,14 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from survey.data.safeguarding import raise_concern
 from survey.extensions import db
 from survey.models import AuditEvent, School, User, Wave, utcnow
 from survey.results.publish import publish
 
 from ..conftest import make_app
 from ..responses import make_pupils
-from .conftest import USERS
+from .conftest import PASSWORD, USERS
 
 SECRET = "I am scared of walking home past the park"
 NO_METHODS = {"HEAD", "OPTIONS"}
@@ -51,6 +52,8 @@ NOT_DATA: dict[tuple[str, str], str] = {
     ("admin.new_wave", "GET"): "a form",
     ("admin.withdraw", "GET"): "the empty withdrawal form",
     ("admin.releases", "GET"): "results releases: their dates, states and whole-release totals",
+    ("school.safeguarding_home", "GET"): "the DSL's schools with a count of new concerns",
+    ("school.safeguarding_keywords", "GET"): "the keyword lists that raise a safeguarding flag",
 }
 
 
@@ -77,7 +80,8 @@ def steps(ids: dict) -> dict[tuple[str, str], list[Step]]:
     register = "URN,EstablishmentName,LA (code),LA (name),PhaseOfEducation (name),"
     register += "TypeOfEstablishment (name),Trusts (name)\n100009,New School,203,Eastshire,Primary,Academy,\n"
     dates = {"opens": ["1", "1", "2026"], "closes": ["1", "1", "2030"], "questionnaire": "national-secondary"}
-    lead, reviewer, admin = "school_lead", "reviewer", "admin"
+    lead, reviewer, admin, dsl = "school_lead", "reviewer", "admin", "dsl"
+    concern = ids.get("concern", 1)
     withdraw = {"by": "reference", "urn": str(urn), "wave": str(wave), "reference": "P002"}
     return {
         # the school lead
@@ -139,6 +143,44 @@ def steps(ids: dict) -> dict[tuple[str, str], list[Step]]:
                 "publish_you_said_we_did",
                 ("school",),
                 data={"text": "More benches"},
+            )
+        ],
+        # the designated safeguarding lead, on the concern raised from P001's answer
+        ("school.safeguarding_list", "GET"): [
+            Step(dsl, "GET", f"/school/{urn}/safeguarding/", "view_safeguarding_concerns", ("school",))
+        ],
+        ("school.safeguarding_concern", "GET"): [
+            Step(dsl, "GET", f"/school/{urn}/safeguarding/{concern}", "view_safeguarding_concern")
+        ],
+        ("school.safeguarding_acknowledge", "POST"): [
+            Step(
+                dsl,
+                "POST",
+                f"/school/{urn}/safeguarding/{concern}/acknowledge",
+                "acknowledge_safeguarding_concern",
+                data={"acknowledge-note": "Spoke to them"},
+            )
+        ],
+        ("school.safeguarding_reveal", "POST"): [
+            Step(
+                dsl,
+                "POST",
+                f"/school/{urn}/safeguarding/{concern}/reveal",
+                "reveal_safeguarding_reference",
+                data={
+                    "reveal-reason": "At risk",
+                    "reveal-email": USERS["school_lead"][0],
+                    "reveal-password": PASSWORD,
+                },
+            )
+        ],
+        ("school.safeguarding_close", "POST"): [
+            Step(
+                dsl,
+                "POST",
+                f"/school/{urn}/safeguarding/{concern}/close",
+                "close_safeguarding_concern",
+                data={"close-note": "Referred"},
             )
         ],
         # reviewers
@@ -224,7 +266,7 @@ def staff_routes() -> set[tuple[str, str]]:
 
 
 def test_every_staff_address_is_audited_or_shows_no_pupil_data():
-    audited = set(steps({"urn": 1, "wave": 1, "lead_id": 1}))
+    audited = set(steps({"urn": 1, "wave": 1, "lead_id": 1, "concern": 1}))
     routes = staff_routes()
     unlisted = routes - audited - NOT_DATA.keys()
     assert not unlisted, (
@@ -255,7 +297,10 @@ def ids(loaded, schools) -> dict:
         for pupil in made.pupils.values():
             secrets += [pupil.reference, pupil.code, pupil.code.replace("-", "")]
         lead_id = db.session.scalar(sa.select(User.id).filter_by(email=USERS["school_lead"][0]))
-        return {"urn": schools["a"], "wave": wave.id, "lead_id": lead_id, "secrets": secrets}
+        concern = raise_concern(school_id=school.id, wave_id=wave.id, response_id=made["P001"].response_id,
+                                question_id="say_better", language="en", text=SECRET, matches=[])  # fmt: skip
+        return {"urn": schools["a"], "wave": wave.id, "lead_id": lead_id, "secrets": secrets,
+                "concern": concern.id}  # fmt: skip
 
 
 def _named(event: AuditEvent) -> dict[str, str]:
