@@ -170,20 +170,89 @@ def _overall(rows: pd.DataFrame, measure: str) -> float:
     return float(values.mean()) if len(values) >= MIN_N else math.nan
 
 
+# What a marker says, in words (`analysis.mark`'s verdicts).
+VERDICT_WORDS = {
+    "higher": "Higher: a clear difference",
+    "lower": "Lower: a clear difference",
+    "more likely": "More likely: a clear difference",
+    "less likely": "Less likely: a clear difference",
+    "no clear difference": "No clear difference",
+    "too few pupils to tell": "Too few pupils to tell",
+    "not shown": "",
+}
+MARKS = {"higher": "Higher", "lower": "Lower", "more likely": "More likely", "less likely": "Less likely"}
+MARKER_NOTE = (
+    "Marked only where a difference is clear after allowing for every comparison shown for the "
+    "school (Benjamini–Hochberg, false discovery rate 2.5%): when nothing really differs, fewer than "
+    "1 school in 20 would see any mark. “Too few pupils to tell” means the group is too small to tell "
+    "a meaningful difference from none; it is not the same as no difference. Where a group has two "
+    "levels, one row is shown: the other is its mirror image."
+)
+
+
+def school_verdicts(questionnaire: Questionnaire, gaps: dict, lost: dict) -> dict[tuple, str]:
+    """Every gap and risk ratio shown for one school, marked together (`analysis.mark`).
+
+    `gaps`: (scale, group) → the school's ``analysis.gaps`` rows; `lost`: (question, group) → its
+    ``analysis.disproportionality`` rows. Returns (kind, group, measure, level) → verdict, for the
+    rows to show (one of each two-level split)."""
+    parts = []
+    for (scale_id, group), found in gaps.items():
+        if len(found):
+            kept = analysis.one_row_per_split(found, group, keep=["Y"])
+            scale = questionnaire.scale(scale_id)
+            parts.append(
+                analysis.gap_estimates(
+                    kept, group, scale_id, meaningful=analysis.meaningful_difference(scale)
+                )
+            )
+    for (question_id, group), found in lost.items():
+        if len(found):
+            kept = analysis.one_row_per_split(found, group, keep=["Y"])
+            parts.append(analysis.risk_ratio_estimates(kept, group, question_id))
+    if not parts:
+        return {}
+    marked = analysis.mark(pd.concat(parts, ignore_index=True))
+    return {
+        (r.kind, r.group, r.measure, str(r.level)): str(r.verdict)
+        for r in marked[["kind", "group", "measure", "level", "verdict"]].itertuples(index=False)
+    }
+
+
 def gaps_table(
     questionnaire: Questionnaire,
     own: pd.DataFrame,
     scale_id: str,
     group: str,
     found: pd.DataFrame | None = None,
+    verdicts: dict[tuple, str] | None = None,
 ) -> Table:
     """`found`: the school's rows of ``analysis.gaps(..., by="school_urn")`` when worked out for
-    every school at once (the same figures: each school's gaps use its own pupils only)."""
+    every school at once (the same figures: each school's gaps use its own pupils only).
+    `verdicts`: `school_verdicts` for the school; without them, each gap is marked on its own."""
     if found is None:
         found = analysis.gaps(own, group, scale_id, by="school_urn")
     rows = []
     for _, r in found.iterrows():
         hidden = Table.hidden(r["suppressed_reason"])
+        if verdicts is not None:
+            verdict = verdicts.get(("gap", group, scale_id, str(r[group])))
+            if verdict is None:
+                continue  # the mirror row of a two-level split
+            rows.append(
+                {
+                    "level": level_label(group, r[group]),
+                    "n": r["n"],
+                    "mean": r["mean"],
+                    "gap": r["gap"],
+                    "ci_low": r["ci_low"],
+                    "ci_high": r["ci_high"],
+                    "verdict": "" if hidden else VERDICT_WORDS.get(verdict, verdict),
+                    "_suppressed": hidden,
+                    "_highlight": None if hidden else MARKS.get(verdict),
+                }
+            )
+            continue
         significant = (not hidden) and bool(r["significant"]) if not pd.isna(r["significant"]) else False
         rows.append(
             {
@@ -209,9 +278,12 @@ def gaps_table(
             Column("gap", "Gap to the rest of the school", "signed"),
             Column("ci_low", "95% CI from", "signed"),
             Column("ci_high", "95% CI to", "signed"),
+            *([Column("verdict", "What it shows")] if verdicts is not None else []),
         ],
         rows=rows,
-        note="A gap is marked Higher or Lower when its 95% confidence interval does not include zero.",
+        note=MARKER_NOTE
+        if verdicts is not None
+        else "A gap is marked Higher or Lower when its 95% confidence interval does not include zero.",
     )
 
 
@@ -245,11 +317,24 @@ def lost_learning_table(questionnaire: Questionnaire, own: pd.DataFrame) -> Tabl
     )
 
 
+RATIO_MARKS = {
+    "higher": "More likely",
+    "more likely": "More likely",
+    "lower": "Less likely",
+    "less likely": "Less likely",
+}
+
+
 def lost_learning_by_group_table(
-    questionnaire: Questionnaire, own: pd.DataFrame, group: str, found: dict[str, pd.DataFrame] | None = None
+    questionnaire: Questionnaire,
+    own: pd.DataFrame,
+    group: str,
+    found: dict[str, pd.DataFrame] | None = None,
+    verdicts: dict[tuple, str] | None = None,
 ) -> Table:
     """`found`: question id → the school's rows of ``analysis.disproportionality(..., by="school_urn")``
-    when worked out for every school at once (each school's figures use its own pupils only)."""
+    when worked out for every school at once (each school's figures use its own pupils only).
+    `verdicts`: `school_verdicts` for the school; without them, each ratio is marked on its own."""
     rows = []
     for question in lost_learning_questions(questionnaire):
         if found is not None:
@@ -260,6 +345,28 @@ def lost_learning_by_group_table(
         for _, r in table.iterrows():
             hidden = Table.hidden(r["suppressed_reason"])
             low, high = _nan(r["rr_ci_low"]), _nan(r["rr_ci_high"])
+            if verdicts is not None:
+                verdict = verdicts.get(("risk_ratio", group, question.id, str(r[group])))
+                if verdict is None:
+                    continue  # the mirror row of a two-level split
+                mark = None if hidden else RATIO_MARKS.get(verdict)
+                rows.append(
+                    {
+                        "question": short[0].upper() + short[1:],
+                        "level": level_label(group, r[group]),
+                        "n": r["n_g"],
+                        "risk": 100 * _nan(r["risk"]),
+                        "rr": r["rr"],
+                        "rr_ci_low": low,
+                        "rr_ci_high": high,
+                        "verdict": ""
+                        if hidden
+                        else (f"{mark}: a clear difference" if mark else VERDICT_WORDS.get(verdict, verdict)),
+                        "_suppressed": hidden,
+                        "_highlight": mark,
+                    }
+                )
+                continue
             rows.append(
                 {
                     "question": short[0].upper() + short[1:],
@@ -289,10 +396,15 @@ def lost_learning_by_group_table(
             Column("rr", "Risk ratio", "ratio"),
             Column("rr_ci_low", "95% CI from", "ratio"),
             Column("rr_ci_high", "95% CI to", "ratio"),
+            *([Column("verdict", "What it shows")] if verdicts is not None else []),
         ],
         rows=rows,
         note="A risk ratio of 2 means twice as likely as the other pupils of the school. "
-        "Marked where the 95% confidence interval does not include 1.",
+        + (
+            MARKER_NOTE
+            if verdicts is not None
+            else "Marked where the 95% confidence interval does not include 1."
+        ),
     )
 
 

@@ -127,11 +127,14 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
         part: dict[str, Any] = {"n": len(own)}
         if len(own) >= MIN_N:
             part["scales"] = dashboard.scales_table(questionnaire, wave_rows, school, benchmarks)
+            own_gaps = {key: found.get(school.urn, empty) for key, found in gaps_by_school.items()}
+            own_lost = {key: found.get(school.urn, empty) for key, found in lost_by_school.items()}
+            verdicts = dashboard.school_verdicts(questionnaire, own_gaps, own_lost)
             part["gaps"] = {
                 f"{scale}:{group}": dashboard.gaps_table(
-                    questionnaire, own, scale, group, found=found.get(school.urn, empty)
+                    questionnaire, own, scale, group, found=found, verdicts=verdicts
                 )
-                for (scale, group), found in gaps_by_school.items()
+                for (scale, group), found in own_gaps.items()
             }
             part["lost-learning"] = dashboard.lost_learning_table(questionnaire, own)
             part["lost-learning-groups"] = {
@@ -139,7 +142,8 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
                     questionnaire,
                     own,
                     group,
-                    found={q.id: lost_by_school[(q.id, group)].get(school.urn, empty) for q in questions},
+                    found={q.id: own_lost[(q.id, group)] for q in questions},
+                    verdicts=verdicts,
                 )
                 for group in GROUP_IDS
             }

@@ -312,3 +312,23 @@ def test_unexpected_query_parameters_are_ignored_not_a_server_error(loaded, wave
         response = school_lead_client.get(f"/school/100001/results?{query}")
         assert response.status_code == 200, query
         assert f"{query}" not in response.get_data(as_text=True)
+
+
+def test_markers_allow_for_every_comparison_and_a_two_level_split_shows_one_row(
+    loaded, wave, school_lead_client
+):
+    import csv as csv_module
+
+    _add(loaded, wave, 40, "A")
+    _publish(loaded)
+    text = school_lead_client.get("/school/100001/results/gaps.csv?group=fsm").get_data(as_text=True)
+    rows = list(csv_module.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0][-1] == "What it shows"
+    assert len(rows) == 2  # free school meals yes / no is one comparison: one row, not its mirror
+    words = {"Higher: a clear difference", "Lower: a clear difference", "No clear difference",
+             "Too few pupils to tell"}  # fmt: skip
+    assert rows[1][-1] in words
+    lost = school_lead_client.get("/school/100001/results/lost-learning-groups.csv?group=gender")
+    assert "What it shows" in lost.get_data(as_text=True).splitlines()[0]
+    page = school_lead_client.get("/school/100001/results?group=fsm").get_data(as_text=True)
+    assert "false discovery rate 2.5%" in page
