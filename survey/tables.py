@@ -72,6 +72,9 @@ def format_value(value, kind: str, *, hidden: bool | str = False) -> str:
         return ""
     if value is None:
         return ""
+    if kind in ("number", "ratio", "signed"):
+        # Rounded first, and + 0.0 turns -0.0 into 0.0: a tiny negative gap shows as +0.00, not -0.00.
+        value = round(float(value), 2) + 0.0
     if kind == "number":
         return f"{float(value):.2f}"
     if kind == "count":

@@ -42,3 +42,10 @@ def test_csv_and_xlsx_hold_the_same_cells_as_the_page():
     written = list(csv.reader(io.StringIO(to_csv(TABLE).decode("utf-8-sig"))))[1:]
     assert written == shown
     assert shown[0] == ["Belonging", "1,234", "3.75", "54%", "-0.12", "1.99"]
+
+
+def test_a_gap_that_rounds_to_zero_is_not_shown_as_minus_zero():
+    table = Table(id="gaps", title="Gaps", columns=[Column("gap", "Gap", "signed")], rows=[{"gap": -0.001}])
+    assert table.text_rows() == [["+0.00"]]
+    sheet = load_workbook(io.BytesIO(to_xlsx(table))).active
+    assert sheet.cell(2, 1).value == 0
