@@ -73,8 +73,8 @@ def addresses(draw, rule, world) -> str:
     return path + ("?" + query if query else "")
 
 
-def test_the_url_map_has_pages_to_fuzz(fuzz_sqlite):
-    endpoints = {rule.endpoint for rule in _get_rules(fuzz_sqlite.app)}
+def test_the_url_map_has_pages_to_fuzz(world):
+    endpoints = {rule.endpoint for rule in _get_rules(world.app)}
     assert {"admin.schools", "review.index", "school.results_page", "pupil.section"} <= endpoints
 
 
