@@ -18,9 +18,9 @@ What it does, all on 127.0.0.1:
    the journey (code entered, agreed, first page saved, every page saved), each with a cookie jar and
    a real CSRF token; the admin makes a user to act on (deactivate, reset link) and its reset link.
 3. Sends `--requests` hostile requests with `--concurrency` at once: a mix over every form route of
-   tests/fuzz/forms.py (the same list the fuzz tests check against the URL map), signed in as the
+   testing/fuzz_forms.py (the same list the fuzz tests check against the URL map), signed in as the
    role the form is for, as another role or signed out, with bodies made by the same hypothesis
-   strategies as tests/fuzz (odd text, NULs, invalid UTF-8, repeated and unknown fields, missing,
+   strategies as the fuzz tests (odd text, NULs, invalid UTF-8, repeated and unknown fields, missing,
    tampered or repeated CSRF tokens, broken multipart, wrong content types, hostile uploads and file
    names), and a quarter GETs of every page with hostile addresses and query strings. A pupil or
    staff session that a request ended (signed out, finished) is replaced.
@@ -74,9 +74,9 @@ from pupil_load import (  # noqa: E402
     wait_until_serving,
 )
 
-from tests.fuzz.forms import FORMS  # noqa: E402
-from tests.fuzz.hostile import Post, posts  # noqa: E402
-from tests.fuzz.test_queries import addresses  # noqa: E402
+from testing.addresses import addresses  # noqa: E402
+from testing.fuzz_forms import FORMS  # noqa: E402
+from testing.hostile import Post, posts  # noqa: E402
 
 PASSWORD = "fuzz-password-not-secret"
 SCHOOL_URN = 990001

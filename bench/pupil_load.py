@@ -54,13 +54,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import math
 import os
 import random
 import re
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -72,7 +70,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from html import unescape
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -82,167 +79,44 @@ from sqlalchemy.engine import make_url
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-HOST = "127.0.0.1"
-DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+if str(ROOT) not in sys.path:  # run as a script: `python bench/pupil_load.py`
+    sys.path.insert(0, str(ROOT))
+
+from testing.page_forms import (  # noqa: E402
+    Form,
+    fill_answers,
+    hidden_fields,
+    main_form,
+    parse_forms,
+    pick_button,
+    shown_message,
+)
+from testing.serving import (  # noqa: E402
+    DEFAULT_DATABASE_URL,
+    HOST,
+    SetupError,
+    WorkerConfig,
+    conninfo,
+    free_port,
+    gunicorn_pids,
+    percentile,
+    roster_rows,
+    stop,
+    tail,
+    with_schema,
+)
+
 QUESTIONNAIRE = "national-secondary"
 SCHOOL_URN = 990001
-YEARS = range(7, 14)
-ETHNICITIES = [("WHIT", "WBRI"), ("WHIT", "WOTH"), ("ASIA", "APKN"), ("BLAC", "BAFR"), ("MIXD", "MWBC")]
-SHORT_TEXTS = ["More clubs at lunchtime.", "Somewhere quiet to go.", "Teachers who listen."]
 MAX_PAGES = 60  # a pupil who has seen this many section pages is going round in circles
 TARGET_RATIO, TARGET_P95_MS, TARGET_PAGE_KB = 0.40, 100.0, 15.0
-ROSTER_COLUMNS = ["pupil_reference", "year_group", "gender", "ethnicity_major", "ethnicity_minor", "sen"]
-ROSTER_COLUMNS += ["fsm", "eal", "looked_after", "class"]
-PREFER_NOT_TO_SAY = "prefer-not-to-say"
 SECTION_PATH = re.compile(r"^/section/[^/?#]+")
 
 
-# -- reading forms -------------------------------------------------------------------------------
-
-
-@dataclass
-class Control:
-    kind: str  # input type ("text", "radio", "hidden", "submit"...), "textarea", "select" or "button"
-    name: str
-    value: str = ""
-    checked: bool = False
-    options: list[str] = field(default_factory=list)
-    exclusive: bool = False  # a "none of these" box that must be ticked alone
-
-
-@dataclass
-class Form:
-    action: str
-    method: str
-    controls: list[Control] = field(default_factory=list)
-
-    def buttons(self) -> list[Control]:
-        return [c for c in self.controls if c.kind in ("submit", "button", "image")]
-
-    def fields(self, kind: str) -> list[Control]:
-        return [c for c in self.controls if c.kind == kind and c.name]
-
-
-_TAG = re.compile(r"<(/?)(form|input|button|textarea|select|option)\b([^>]*)>", re.I)
-_ATTRIBUTE = re.compile(r"""([^\s=/>]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
-_END = {
-    "textarea": re.compile(r"</textarea\s*>", re.I),
-    "option": re.compile(r"<(?:/option|option|/select)\b", re.I),
-}
-
-
-def _attributes(text: str) -> dict[str, str]:
-    found = {}
-    for name, double, single, bare in _ATTRIBUTE.findall(text):
-        found.setdefault(name.lower(), unescape(double or single or bare))
-    return found
-
-
-def parse_forms(html: str) -> list[Form]:
-    """Every <form> on a page with its named controls. A few regular expressions over the tags, not a
-    full HTML parser: the load client shares the CPUs with the server, so it must cost little."""
-    forms: list[Form] = []
-    form: Form | None = None
-    select: Control | None = None
-    for match in _TAG.finditer(html):
-        closing, tag, rest = match.group(1), match.group(2).lower(), match.group(3)
-        if closing:
-            if tag == "form":
-                form = select = None
-            elif tag == "select":
-                select = None
-            continue
-        a = _attributes(rest)
-        if tag == "form":
-            form = Form(action=a.get("action", ""), method=a.get("method", "get").lower())
-            forms.append(form)
-        elif form is None:
-            continue
-        elif tag == "input":
-            kind = a.get("type", "text").lower()
-            default = "on" if kind in ("radio", "checkbox") else ""
-            value = a.get("value", default)
-            exclusive = a.get("data-behaviour") == "exclusive" or value == PREFER_NOT_TO_SAY
-            form.controls.append(Control(kind, a.get("name", ""), value, "checked" in a, exclusive=exclusive))
-        elif tag == "button":
-            kind = "submit" if a.get("type", "submit").lower() == "submit" else "button-other"
-            form.controls.append(Control(kind, a.get("name", ""), a.get("value", "")))
-        elif tag == "textarea":
-            end = _END["textarea"].search(html, match.end())
-            text = html[match.end() : end.start() if end else len(html)]
-            form.controls.append(Control("textarea", a.get("name", ""), unescape(text)))
-        elif tag == "select":
-            select = Control("select", a.get("name", ""))
-            form.controls.append(select)
-        elif tag == "option" and select is not None:
-            if "value" in a:
-                select.options.append(a["value"])
-            else:
-                end = _END["option"].search(html, match.end())
-                text = html[match.end() : end.start() if end else len(html)]
-                select.options.append(unescape(re.sub(r"<[^>]*>", "", text)).strip())
-    return forms
-
-
-def main_form(forms: list[Form], page_url: str, *, needs: str | None = None) -> Form | None:
-    """The page's POST form: the one with control `needs` if given, else one posting back to the page,
-    else the one with the most answerable controls (so a language switch or sign-out form is passed over)."""
-    posts = [f for f in forms if f.method == "post"]
-    if needs:
-        posts = [f for f in posts if any(c.name == needs for c in f.controls)]
-    page = urlsplit(page_url)._replace(query="", fragment="").geturl()
-    own = [f for f in posts if urlsplit(urljoin(page_url, f.action))._replace(fragment="").geturl() == page]
-    candidates = own or posts
-    if not candidates:
-        return None
-    return max(candidates, key=lambda f: sum(c.kind in ("radio", "checkbox", "textarea") for c in f.controls))
-
-
-def hidden_fields(form: Form) -> list[tuple[str, str]]:
-    return [(c.name, c.value) for c in form.fields("hidden")]
-
-
-def pick_button(form: Form, prefer: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-    """The submit button's own name=value, if it has a name: a preferred value, else the first button."""
-    named = [b for b in form.buttons() if b.name]
-    for value in prefer:
-        for button in named:
-            if button.value == value:
-                return [(button.name, button.value)]
-    first = form.buttons()[0] if form.buttons() else None
-    return [(first.name, first.value)] if first and first.name else []
-
-
-def fill_answers(form: Form, rng: random.Random) -> list[tuple[str, str]]:
-    """A pupil's answers: any value of each radio group, 0–2 boxes of each checkbox group,
-    text areas and text boxes mostly left empty, a random option of each select."""
-    data = hidden_fields(form)
-    groups: dict[tuple[str, str], list[Control]] = defaultdict(list)
-    for control in form.controls:
-        if control.name and control.kind in ("radio", "checkbox"):
-            groups[control.kind, control.name].append(control)
-    for (kind, name), boxes in groups.items():
-        if kind == "radio":
-            data.append((name, rng.choice(boxes).value))
-            continue
-        ticked = rng.sample(boxes, min(len(boxes), rng.randint(0, 2)))
-        alone = [box for box in ticked if box.exclusive]
-        data.extend((name, box.value) for box in (alone[:1] or ticked))
-    for control in form.controls:
-        if control.kind == "textarea" and control.name:
-            data.append((control.name, rng.choice(SHORT_TEXTS) if rng.random() < 0.1 else ""))
-        elif control.kind in ("text", "number") and control.name:
-            data.append((control.name, ""))
-        elif control.kind == "select" and control.name and control.options:
-            data.append((control.name, rng.choice(control.options)))
-    return data + pick_button(form, prefer=("continue", "next", "save"))
-
+# Reading forms and serving the app are shared with the soak test: testing/page_forms.py and
+# testing/serving.py.
 
 # -- measuring ------------------------------------------------------------------------------------
-
-
-class SetupError(Exception):
-    """Preparing the database or starting gunicorn failed: the run cannot start."""
 
 
 class JourneyError(Exception):
@@ -274,23 +148,8 @@ class Stats:
         return len(self.latencies[kind]) / self.seconds
 
 
-def shown_message(html: str) -> str:
-    """The first error message a page shows (GOV.UK error summary or message), as plain text."""
-    found = re.search(
-        r'class="govuk-error-(?:summary__list|message)[^"]*"[^>]*>(.*?)</(?:ul|p|span)', html, re.S
-    )
-    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())[:150] if found else ""
-
-
 def template(path: str) -> str:
     return SECTION_PATH.sub("/section/<id>", urlsplit(path).path)
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 @dataclass
@@ -451,17 +310,6 @@ async def drive(
 # -- preparing the database -----------------------------------------------------------------------
 
 
-def with_schema(url: str, schema: str) -> str:
-    """The URL with the schema first on the search path, and the schema's name as application_name
-    so that the bench's own PostgreSQL backends can be told apart."""
-    query = {"options": f"-csearch_path={schema}", "application_name": schema}
-    return make_url(url).update_query_dict(query).render_as_string(hide_password=False)
-
-
-def conninfo(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 @contextmanager
 def bench_schema(database_url: str) -> Iterator[str]:
     """A fresh schema `bench_<pid>`, dropped afterwards whatever happens; yields the app's DATABASE_URL."""
@@ -485,25 +333,6 @@ def flask(env: dict, *args: str, seconds: float) -> str:
     if done.returncode != 0:
         raise SetupError(f"`flask {' '.join(args)}` failed:\n{done.stdout}{done.stderr}")
     return done.stdout
-
-
-def roster_rows(count: int, rng: random.Random) -> Iterator[list[str]]:
-    yield ROSTER_COLUMNS
-    for i in range(count):
-        year = rng.choice(YEARS)
-        major, minor = rng.choice(ETHNICITIES)
-        yield [
-            f"LOAD{os.getpid()}P{i:05d}",
-            str(year),
-            rng.choice("FMO"),
-            major,
-            minor,
-            rng.choices("NKE", [0.83, 0.13, 0.04])[0],
-            rng.choice("YN"),
-            rng.choice("YN"),
-            "Y" if rng.random() < 0.01 else "N",
-            f"{year}{rng.choice('ABCD')}",
-        ]
 
 
 def prepare(env: dict, count: int, workdir: Path, rng: random.Random, seconds: float) -> list[str]:
@@ -543,40 +372,6 @@ def prepare(env: dict, count: int, workdir: Path, rng: random.Random, seconds: f
 
 
 # -- serving --------------------------------------------------------------------------------------
-
-
-@dataclass
-class WorkerConfig:
-    worker_class: str = "gthread"
-    workers: int = 2
-    threads: int = 4
-    keep_alive: int = 5
-
-    def args(self) -> list[str]:
-        return [
-            *("--worker-class", self.worker_class, "--workers", str(self.workers)),
-            *("--threads", str(self.threads), "--keep-alive", str(self.keep_alive)),
-        ]
-
-    def __str__(self) -> str:
-        threads = f"{self.workers} workers × {self.threads} threads"
-        return f"{self.worker_class}, {threads}, keep-alive {self.keep_alive} s"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def gunicorn_pids(master: int) -> list[int]:
-    """gunicorn's master and its workers."""
-    pids = [master]
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with suppress(OSError, ValueError, IndexError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
-                pids.append(int(stat.parent.name))
-    return pids
 
 
 def database_pids(database_url: str) -> list[int]:
@@ -653,24 +448,6 @@ def wait_until_serving(base: str, server: subprocess.Popen, log: Path, seconds: 
             pass
         time.sleep(0.2)
     raise SetupError(f"gunicorn did not serve {base}/ within {seconds:.0f} s:\n{tail(log)}")
-
-
-def stop(server: subprocess.Popen) -> None:
-    """SIGTERM to gunicorn's master (it stops its workers), then SIGKILL to its process group if need be."""
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with suppress(ProcessLookupError):
-                os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=5)
-    with suppress(ProcessLookupError):  # a worker left behind by a master that died first
-        os.killpg(server.pid, signal.SIGKILL)
-
-
-def tail(log: Path, lines: int = 30) -> str:
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else "(no log)"
 
 
 # -- reporting ------------------------------------------------------------------------------------

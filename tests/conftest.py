@@ -1,8 +1,13 @@
-"""Fixtures: the app on SQLite and on PostgreSQL, a test client and a CLI runner.
+"""Fixtures: the app on PostgreSQL (and SQLite where they differ), a test client and a CLI runner.
 
-Every database test runs twice, once per database. PostgreSQL comes from TEST_DATABASE_URL; the
-tests make their own schema in it and drop it afterwards. Without a PostgreSQL server the
-PostgreSQL half is skipped locally and fails in CI (CI=true).
+Database tests run on PostgreSQL, the production database. Tests of what differs between the two
+databases (the data layer, the pupil store and its races, migrations, purge and withdrawal) are
+marked `both_databases` and run on SQLite too. Each kind of database is migrated once per run, with
+one app on it, and emptied after each test (tests/databases.py), so every test still starts from an
+empty migrated database.
+
+PostgreSQL comes from TEST_DATABASE_URL; the tests make their own schemas in it and drop them
+afterwards. Without a PostgreSQL server its tests are skipped locally and fail in CI (CI=true).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,6 +24,7 @@ import sqlalchemy as sa
 
 from survey import create_app
 from survey.extensions import db
+from tests.databases import TestDatabase
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TEST_CONFIG = {
@@ -27,6 +34,7 @@ TEST_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt's cost is the point in production, not here
 }
+DATABASES = ("sqlite", "postgresql")
 
 
 def make_app(database_url: str, **config):
@@ -98,37 +106,84 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-def _empty_postgres(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        connection.execute(
-            sa.text(
-                f"TRUNCATE {', '.join(f'{chr(34)}{t}{chr(34)}' for t in tables)} RESTART IDENTITY CASCADE"
-            )
-        )
-    engine.dispose()
+@pytest.fixture(scope="session")
+def shared_databases(tmp_path_factory) -> Iterator[dict[str, TestDatabase]]:
+    """The databases tests share, by URL; their engines are closed at the end of the run."""
+    made: dict[str, TestDatabase] = {}
+    yield made
+    for database in made.values():
+        database.engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    """A migrated, empty database: a copied SQLite file, or the PostgreSQL test schema emptied after use."""
-    if request.param == "sqlite":
-        path = tmp_path / "survey.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        yield f"sqlite:///{path}"
+def _shared(request, kind: str, with_questionnaires: bool) -> TestDatabase:
+    if kind == "postgresql":
+        url = request.getfixturevalue("postgres_schema")()
+        migrate(url)
     else:
-        url = request.getfixturevalue("postgres_migrated")
-        yield url
-        _empty_postgres(url)
+        folder = request.getfixturevalue("tmp_path_factory").mktemp("shared")
+        shutil.copy(request.getfixturevalue("sqlite_template"), folder / "survey.db")
+        url = f"sqlite:///{folder / 'survey.db'}"
+    database = TestDatabase(url, make_app(url), with_questionnaires=with_questionnaires)
+    request.getfixturevalue("shared_databases")[url] = database
+    return database
+
+
+@pytest.fixture(scope="session")
+def postgresql_empty(request) -> TestDatabase:
+    return _shared(request, "postgresql", with_questionnaires=False)
+
+
+@pytest.fixture(scope="session")
+def postgresql_loaded(request) -> TestDatabase:
+    return _shared(request, "postgresql", with_questionnaires=True)
+
+
+@pytest.fixture(scope="session")
+def sqlite_empty(request) -> TestDatabase:
+    return _shared(request, "sqlite", with_questionnaires=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_loaded(request) -> TestDatabase:
+    return _shared(request, "sqlite", with_questionnaires=True)
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """`database_url` is PostgreSQL, the production database; tests marked `both_databases` (what
+    differs between the two) run on SQLite too."""
+    if "database_url" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_databases") is not None
+        metafunc.parametrize("database_url", DATABASES if both else DATABASES[1:], indirect=True)
 
 
 @pytest.fixture
-def app(database_url):
-    app = make_app(database_url)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+def database_url(request) -> Iterator[str]:
+    """A migrated, empty database (with the questionnaires loaded if the test uses `loaded`): one
+    per kind shared by the whole run, emptied after each test (tests/databases.py)."""
+    kind = getattr(request, "param", "postgresql")
+    flavour = "loaded" if "loaded" in request.fixturenames else "empty"
+    database: TestDatabase = request.getfixturevalue(f"{kind}_{flavour}")
+    if database.dirty:  # the last clean-up failed
+        database.clean()
+    database.dirty = True
+    yield database.url
+    database.clean()
+
+
+@pytest.fixture
+def app(request, database_url):
+    """The app on `database_url`. It is shared by the tests of a run: a test may change its settings
+    (they are put back afterwards) but must not add routes or hooks; `make_app(database_url)` makes
+    an app of its own."""
+    database = request.getfixturevalue("shared_databases").get(database_url)
+    if database is None:  # a test module's own `database_url`
+        app = make_app(database_url)
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+        return
+    yield database.app
+    database.reset_app()
 
 
 @pytest.fixture
@@ -142,8 +197,10 @@ def runner(app):
 
 
 @pytest.fixture
-def loaded(app, runner):
-    """The app with the shipped questionnaires loaded."""
-    result = runner.invoke(args=["load-questionnaires"])
-    assert result.exit_code == 0, result.output
+def loaded(request, app, database_url):
+    """The app with the shipped questionnaires loaded (once per run, not per test)."""
+    database = request.getfixturevalue("shared_databases").get(database_url)
+    if database is None or not database.with_questionnaires:
+        result = app.test_cli_runner().invoke(args=["load-questionnaires"])
+        assert result.exit_code == 0, result.output
     return app

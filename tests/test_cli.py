@@ -11,6 +11,9 @@ from survey import codes
 from survey.extensions import db
 from survey.models import AuditEvent, PupilCode, QuestionnaireVersion, RosterEntry, School, User, Wave
 
+# Both databases: the command line writes through the data layer, and `make db` uses SQLite by default.
+pytestmark = pytest.mark.both_databases
+
 GIAS_HEADER = (
     "URN,EstablishmentName,LA (code),LA (name),PhaseOfEducation (name),TypeOfEstablishment (name),"
     "Trusts (name),Postcode"

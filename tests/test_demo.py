@@ -9,6 +9,7 @@ import csv
 import io
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from survey import codes
@@ -24,6 +25,9 @@ from survey.models import (
     School,
     User,
 )
+
+# Both databases: `make demo` loads the demo into SQLite by default, production into PostgreSQL.
+pytestmark = pytest.mark.both_databases
 
 
 def test_demo_loads_once_and_prints_fresh_codes(loaded, runner, tmp_path):

@@ -7,6 +7,7 @@ import io
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from survey import codes
@@ -26,6 +27,9 @@ from survey.models import (
     Wave,
     utcnow,
 )  # fmt: skip
+
+# Both databases: the export reads the data layer, whose types (dates, JSON choices) differ by database.
+pytestmark = pytest.mark.both_databases
 
 MINIMAL = (Path(__file__).parent / "questionnaires" / "minimal.yaml").read_text()
 # The minimal questionnaire plus an "About you" section, to test anonymous mode.

@@ -7,6 +7,7 @@ a while; small chunks, so responses cross chunk boundaries.
 from __future__ import annotations
 
 import io
+import shutil
 
 import pandas as pd
 import pytest
@@ -18,6 +19,7 @@ from survey.data import snapshot
 from survey.data.export import export_frame, export_responses
 from survey.extensions import db
 from survey.models import Answer, ClassSession, PupilCode, Response, ResponseStatus, School, Wave
+from tests.conftest import make_app, migrate
 from tests.legacy_export import export_responses as legacy_export
 
 
@@ -59,14 +61,32 @@ def _add_awkward_responses() -> None:
     db.session.commit()
 
 
-@pytest.fixture
-def demo(loaded, runner, monkeypatch):
-    result = runner.invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
-    with loaded.app_context():
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo_database(request, tmp_path_factory):
+    """The demo plus the awkward responses, loaded once per database for this module: the tests only
+    read it (an export adds an audit event, which no export reads)."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("export") / "survey.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_schema")()
+        migrate(url)
+    app = make_app(url)
+    for args in (["load-questionnaires"], ["demo"]):
+        result = app.test_cli_runner().invoke(args=args)
+        assert result.exit_code == 0, result.output
+    with app.app_context():
         _add_awkward_responses()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def demo(demo_database, monkeypatch):
     monkeypatch.setattr(snapshot, "CHUNK_RESPONSES", 700)
-    return loaded
+    return demo_database
 
 
 def test_export_is_byte_for_byte_the_old_export(demo):
@@ -107,7 +127,8 @@ def test_export_frame_equals_the_exported_file_of_complete_responses(demo, tmp_p
     assert len(only_one) == (expected["school_urn"].astype(int) == first_school.urn).sum()
 
 
-def test_parquet_holds_the_same_rows_as_csv(demo, runner, tmp_path):
+def test_parquet_holds_the_same_rows_as_csv(demo, tmp_path):
+    runner = demo.test_cli_runner()
     csv_path, parquet_path = tmp_path / "r.csv", tmp_path / "r.parquet"
     for path, form in ((csv_path, "csv"), (parquet_path, "parquet")):
         result = runner.invoke(args=["export-responses", "--out", str(path), "--format", form])

@@ -16,7 +16,7 @@ import analysis.disclosure
 from analysis.__main__ import main
 from analysis._suppression import complementary
 from analysis.disclosure import TOTAL, audit, feasible_ranges, primary, protect, stable_groups
-from bench.disclosure_scale import pupils, release
+from testing.disclosure_data import pupils, release
 
 NESTED = ["la", "school", "fsm", "sen"]
 HIERARCHY = {"school": "la"}

@@ -1,6 +1,6 @@
 """The funnel plot's flag rates by simulation: nominal for ordinary schools, and real outliers found.
 
-The simulation is ``bench/funnel_calibration.py`` (which prints the same figures on more
+The simulation is ``testing/funnel_simulation.py`` (``bench/funnel_calibration.py`` prints the same figures on more
 replications): 200 schools of 20–300 respondents, true school effects N(0, τ²) on a pupil SD of 1,
 and 5 planted outliers 5 total standard deviations away.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.funnel_calibration import rates
+from testing.funnel_simulation import rates
 
 
 @pytest.mark.parametrize("tau", [0.0, 0.15, 0.3])

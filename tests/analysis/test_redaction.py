@@ -10,7 +10,7 @@ import pytest
 
 from analysis.redaction import identifying_spans
 from analysis.text import redact
-from bench.redaction import DATA, HELD_OUT, KINDS, evaluate, load
+from testing.redaction_scoring import DATA, HELD_OUT, KINDS, evaluate, load
 
 
 @pytest.mark.parametrize("path", [DATA, HELD_OUT], ids=["development set", "held-out set"])

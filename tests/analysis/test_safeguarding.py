@@ -7,7 +7,7 @@ import pytest
 
 from analysis import safeguarding
 from analysis.safeguarding import check, keyword_lists
-from bench.safeguarding_flags import figures, held_out, labelled
+from testing.safeguarding_sets import figures, held_out, labelled
 
 
 def test_the_labelled_sets_are_big_enough_and_in_both_languages():

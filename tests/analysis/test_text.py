@@ -375,7 +375,12 @@ def test_redact_leaves_no_capitalised_non_initial_word_unless_allowed(value):
         if not token[0].isupper() or redaction._SENTENCE_BREAK.search(gap):
             continue
         base = token[:-2] if token.translate(redaction._APOSTROPHES).lower().endswith("'s") else token
-        allowed = redaction._kept(base.lower()) or redaction._kept(token.lower()) or len(base) == 1 or base.isupper()
+        allowed = (
+            redaction._kept(base.lower())
+            or redaction._kept(token.lower())
+            or len(base) == 1
+            or base.isupper()
+        )
         assert allowed, f"{token!r} left in {redacted!r}"
 
 

@@ -1,7 +1,7 @@
 """A NUL or another control character in any text a member of staff types: never a server error.
 
 PostgreSQL refuses strings holding NUL (SQLite keeps them), so these failed only there: hypothesis
-found them (tests/fuzz/test_forms.py); here each is pinned down by name, on both databases.
+found them (tests/fuzz/test_forms.py); here each is pinned down by name, on PostgreSQL.
 """
 
 from __future__ import annotations

@@ -9,10 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from survey import create_app
+from testing.fuzz_forms import FORMS
+from testing.hostile import posts
 
 from .conftest import CONFIG, assert_no_server_error, fuzz_settings, rejected
-from .forms import FORMS
-from .hostile import posts
 
 pytestmark = pytest.mark.fuzz
 
@@ -25,8 +25,10 @@ def test_every_post_route_is_fuzzed():
     """A new route that takes POST must be described in forms.FORMS, so it is fuzzed too."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", **CONFIG})
     posting = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())}
-    assert posting - set(FORMS) == set(), "POST routes without fuzz coverage: add them to tests/fuzz/forms.py"
-    assert set(FORMS) - posting == set(), "tests/fuzz/forms.py describes routes that no longer take POST"
+    assert posting - set(FORMS) == set(), (
+        "POST routes without fuzz coverage: add them to testing/fuzz_forms.py"
+    )
+    assert set(FORMS) - posting == set(), "testing/fuzz_forms.py describes routes that no longer take POST"
 
 
 @pytest.mark.parametrize("endpoint", sorted(FORMS))

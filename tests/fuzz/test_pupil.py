@@ -12,9 +12,9 @@ from werkzeug.datastructures import MultiDict
 from questionnaires import load
 from survey.extensions import db
 from survey.models import Answer, Response
+from testing.hostile import hostile_text
 
 from .conftest import assert_no_server_error, fuzz_settings
-from .hostile import hostile_text
 
 pytestmark = pytest.mark.fuzz
 

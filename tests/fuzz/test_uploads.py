@@ -13,10 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from survey.models import RosterEntry, School
+from testing.fuzz_forms import GIAS_COLUMNS, ROSTER_COLUMNS, ROSTER_FILES, SCHOOL_FILES
+from testing.hostile import BINARY_FILES
 
 from .conftest import URN, assert_no_server_error, fuzz_settings
-from .forms import GIAS_COLUMNS, ROSTER_COLUMNS, ROSTER_FILES, SCHOOL_FILES
-from .hostile import BINARY_FILES
 
 pytestmark = pytest.mark.fuzz
 

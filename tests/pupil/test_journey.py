@@ -1,4 +1,9 @@
-"""The pupil journey through the Flask test client, on SQLite and PostgreSQL."""
+"""The pupil journey through the Flask test client.
+
+Tests that save and read answers run on SQLite as well as PostgreSQL (`store`): the pupil store
+reads and saves with different SQL on each (one JSON row and one statement on PostgreSQL, rows and
+a locking transaction on SQLite). The pages and rules around it run on PostgreSQL only.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from tests.pages import check_page
 SECONDARY = load("national-secondary")
 PRIMARY = load("national-primary")
 BELONGING = [q.id for q in SECONDARY.sections["belonging"].questions]
+store = pytest.mark.both_databases
 
 
 def answers(app) -> dict[str, tuple]:
@@ -67,6 +73,7 @@ def test_wrong_codes_get_distinct_kind_messages(client, new_code, setup, message
     assert check_page(response).title.string.startswith("Error:")
 
 
+@store
 def test_used_code_cannot_reopen_the_answers(client, pupil, app):
     pupil.post("/section/belonging", data={"belong_part": "4"})
     _finish(pupil)
@@ -110,6 +117,7 @@ def test_assent_page_tells_pupils_their_rights(client, new_code):
         assert words in page
 
 
+@store
 def test_no_thanks_records_a_refusal_and_ends_kindly(client, new_code, app):
     code = new_code()
     client.post("/", data={"code": code})
@@ -141,6 +149,7 @@ def test_section_page_is_generated_from_the_questionnaire(pupil):
     assert page.find("button", string=lambda s: s and "Save and continue" in s)
 
 
+@store
 def test_saving_a_page_is_idempotent(pupil, app):
     data = {"belong_part": "4", "belong_accepted": "5"}
     first = pupil.post("/section/belonging", data=data)
@@ -154,6 +163,7 @@ def shown_version(pupil, url: str) -> str:
     return check_page(pupil.get(url)).select_one("input[name=version]")["value"]
 
 
+@store
 def test_a_double_submit_of_a_shown_page_saves_once_and_moves_on(pupil, app):
     data = {"belong_part": "4", "version": shown_version(pupil, "/section/belonging")}
     first = pupil.post("/section/belonging", data=data)
@@ -162,6 +172,7 @@ def test_a_double_submit_of_a_shown_page_saves_once_and_moves_on(pupil, app):
     assert answers(app) == {"belong_part": (4, None, None, False)}
 
 
+@store
 def test_a_late_post_of_an_old_page_does_not_overwrite_newer_answers(pupil, app):
     old_page = shown_version(pupil, "/section/belonging")
     pupil.post("/section/belonging", data={"belong_part": "4", "version": old_page})
@@ -197,12 +208,14 @@ def test_a_page_changed_message_is_in_welsh_too(pupil, app):
     assert answers(app) == {"belong_part": (4, None, None, False)}
 
 
+@store
 def test_leaving_an_answer_blank_removes_it(pupil, app):
     pupil.post("/section/belonging", data={"belong_part": "4", "belong_accepted": "5"})
     pupil.post("/section/belonging", data={"belong_part": "2"})
     assert answers(app) == {"belong_part": (2, None, None, False)}
 
 
+@store
 def test_prefer_not_to_say_and_multiple_choice(pupil, app):
     for section in list(SECONDARY.sections)[:2]:
         pupil.post(f"/section/{section.id}", data={})
@@ -219,6 +232,7 @@ def test_prefer_not_to_say_and_multiple_choice(pupil, app):
     assert "Prefer not to say" in error_text(both)
 
 
+@store
 def test_routing_asks_follow_ups_only_when_they_apply_and_removes_stale_answers(pupil, app):
     for section in ("belonging", "adults", "being_heard"):
         pupil.post(f"/section/{section}", data={})
@@ -233,6 +247,7 @@ def test_routing_asks_follow_ups_only_when_they_apply_and_removes_stale_answers(
     assert "unfair_why" not in answers(app)
 
 
+@store
 def test_resume_goes_to_the_first_unsaved_section_with_answers_shown(pupil, app):
     pupil.post("/section/belonging", data={"belong_part": "4"})
     pupil.post("/section/adults", data={})
@@ -247,6 +262,7 @@ def test_pupils_cannot_skip_ahead(pupil):
     assert pupil.get("/section/safety").location == "/section/belonging"
 
 
+@store
 def test_text_is_capped_and_counted(pupil, app):
     for section in SECONDARY.sections:
         if section.id == "your_say":
@@ -263,6 +279,7 @@ def test_text_is_capped_and_counted(pupil, app):
     assert answers(app)[text_ids[0]] == (None, None, "More clubs please", False)
 
 
+@store
 def test_check_answers_then_finish(pupil, app):
     pupil.post("/section/belonging", data={"belong_part": "4"})
     for section in list(SECONDARY.sections)[1:]:
@@ -294,6 +311,7 @@ def _finish(client):
     assert client.post("/check-your-answers").location == "/finished"
 
 
+@store
 def test_hand_over_clears_the_session_for_the_next_pupil(pupil, new_code, app):
     pupil.post("/section/belonging", data={"belong_part": "4"})
     _finish(pupil)
@@ -411,6 +429,7 @@ def test_primary_version_has_symbols_and_larger_targets(client, new_code):
     assert page.select(".app-symbol--happy[aria-hidden=true]")
 
 
+@store
 def test_anonymous_pupils_answer_about_you_and_it_reaches_the_export(client, new_code, app):
     client.post("/", data={"code": new_code(anonymous=True)})
     client.post("/before-you-start", data={"choice": "yes"})
@@ -442,6 +461,7 @@ def test_a_follow_up_on_the_same_page_is_shown_without_javascript(pupil, app):
     )
 
 
+@store
 def test_simultaneous_double_submits_leave_one_set_of_answers(pupil, app):
     import threading
 
@@ -504,6 +524,7 @@ def test_an_old_session_cookie_does_not_come_back_after_hand_over(pupil):
     assert pupil.get("/section/belonging").location == "/"
 
 
+@store
 def test_save_and_come_back_later_ends_the_session_and_resumes(pupil, app):
     response = pupil.post("/section/belonging", data={"belong_part": "4", "action": "later"})
     assert response.location == "/"

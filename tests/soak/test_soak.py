@@ -1,6 +1,7 @@
 """The fault test, small enough for CI: 100 pupils on two gunicorn instances sharing PostgreSQL and
 Redis, one worker SIGKILLed and one instance restarted while they answer; nothing a pupil saw saved
-may be lost, duplicated or half-written (bench/soak.py does the work; run it for 1,000 pupils).
+may be lost, duplicated or half-written (testing/soak.py does the work; `python bench/soak.py`
+runs it for 1,000 pupils).
 
 Without PostgreSQL or Redis it is skipped with a message locally and fails in CI (CI=true).
 """
@@ -13,8 +14,8 @@ import time
 import psycopg
 import pytest
 
-from bench import soak
-from bench.pupil_load import conninfo
+from testing import soak
+from testing.serving import conninfo
 
 pytestmark = pytest.mark.soak
 

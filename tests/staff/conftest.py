@@ -3,13 +3,13 @@
 `school_a` (URN 100001, local authority 201, trust "Hill Trust") and `school_b` (URN 100002, local
 authority 202, no trust). Clients are signed in through the real sign-in form.
 
-`demo_app` is the app on a database holding the whole demo (21 schools, about 6,500 responses),
-loaded once per database per test session; tests must only read it.
+`demo_app` is the app on a PostgreSQL database holding the whole demo (21 schools, about 6,500
+responses), loaded once per test session; tests must only read it.
 """
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Iterator
 
 import pytest
 
@@ -18,6 +18,7 @@ from survey.extensions import db
 from survey.models import Role, School, ScopeKind
 
 from ..conftest import make_app, migrate
+from ..databases import AppState
 
 PASSWORD = "correct horse battery staple"
 USERS = {
@@ -105,15 +106,6 @@ def _load_demo(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_sqlite(sqlite_template, tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    shutil.copy(sqlite_template, path)
-    url = f"sqlite:///{path}"
-    _load_demo(url)
-    return url
-
-
-@pytest.fixture(scope="session")
 def demo_postgres(postgres_schema) -> str:
     url = postgres_schema()
     migrate(url)
@@ -121,13 +113,20 @@ def demo_postgres(postgres_schema) -> str:
     return url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def demo_app(request):
-    url = request.getfixturevalue("demo_sqlite" if request.param == "sqlite" else "demo_postgres")
-    app = make_app(url)
-    yield app
+@pytest.fixture(scope="session")
+def demo_state(demo_postgres) -> Iterator[AppState]:
+    app = make_app(demo_postgres)
+    yield AppState(app)
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def demo_app(demo_state: AppState):
+    """The app on the demo data, on PostgreSQL (the pages that read it are the same on SQLite),
+    shared by the tests: its settings and rate limits are put back after each."""
+    yield demo_state.app
+    demo_state.restore()
 
 
 @pytest.fixture

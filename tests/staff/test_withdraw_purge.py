@@ -29,6 +29,9 @@ from survey.models import (
 from ..pages import check_page
 from .conftest import USERS
 
+# Both databases: withdrawal and purge delete across tables, each database with its own SQL and cascades.
+pytestmark = pytest.mark.both_databases
+
 SECRET_TEXT = "my teacher Mrs Example shouts at me"
 
 

@@ -1,7 +1,8 @@
 """Every form route of the app, with who posts it, where, and the fields it expects.
 
-`FORMS` is checked against the app's URL map (`test_forms.test_every_post_route_is_fuzzed`): a new
-route that takes POST fails that test until it is described here, so it cannot go unfuzzed.
+`FORMS` is checked against the app's URL map (`test_every_post_route_is_fuzzed` in
+tests/fuzz/test_forms.py): a new route that takes POST fails that test until it is described here,
+so it cannot go unfuzzed.
 `bench/fuzz.py` sends its hostile requests to the same routes.
 """
 
