@@ -75,7 +75,7 @@ class Released:
         return list(self.questionnaire.scales)
 
     def item(self, kind: str, key: str):
-        return store.read(self.release.id, kind, f"{self.questionnaire_id}:{key}")
+        return store.read(self.release, kind, f"{self.questionnaire_id}:{key}")
 
     def school_waves(self, school_id: int) -> list[int]:
         present = set(
@@ -96,7 +96,7 @@ class Released:
 
 
 def released(release: Release, questionnaire_id: str) -> Released | None:
-    found = store.read(release.id, "questionnaire", questionnaire_id)
+    found = store.read(release, "questionnaire", questionnaire_id)
     if found is None:
         return None
     waves = pd.DataFrame(found["waves"], columns=["wave_id", "name"])

@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 import math
 import zlib
-from collections import OrderedDict
 from io import StringIO
-from threading import Lock
 from typing import Any
 
 import numpy as np
@@ -20,13 +18,12 @@ import pandas as pd
 from markupsafe import Markup
 from sqlalchemy import insert, select
 
+from ..cache import KeyedCache
 from ..extensions import db
-from ..models import ReleaseItem
+from ..models import Release, ReleaseItem
 from ..tables import Column, Table
 
-_CACHE_SIZE = 512
-_cache: OrderedDict[tuple[str, int, str, str], Any] = OrderedDict()
-_lock = Lock()
+_items: KeyedCache[tuple[str, int, str, str, str], Any] = KeyedCache("release items", maxsize=512)
 
 
 def _plain(value: Any) -> Any:
@@ -143,21 +140,20 @@ def payloads(release_id: int, kind: str, keys: list[str]) -> dict[str, bytes]:
     return found
 
 
-def read(release_id: int, kind: str, key: str) -> Any:
-    """One item of a published release, or None when the release holds no such item."""
-    cache_key = (str(db.engine.url), release_id, kind, key)
-    with _lock:
-        if cache_key in _cache:
-            _cache.move_to_end(cache_key)
-            return _cache[cache_key]
-    payload = db.session.scalar(
-        select(ReleaseItem.payload).where(
-            ReleaseItem.release_id == release_id, ReleaseItem.kind == kind, ReleaseItem.key == key
+def read(release: Release, kind: str, key: str) -> Any:
+    """One item of a published release, or None when the release holds no such item.
+
+    Kept in memory by release: its id and when it was published (ids are never reused in a
+    database, but the key does not rely on it), so a new release is simply new keys."""
+    stamp = release.published_at.isoformat() if release.published_at else ""
+    cache_key = (str(db.engine.url), release.id, stamp, kind, key)
+
+    def load() -> Any:
+        payload = db.session.scalar(
+            select(ReleaseItem.payload).where(
+                ReleaseItem.release_id == release.id, ReleaseItem.kind == kind, ReleaseItem.key == key
+            )
         )
-    )
-    value = None if payload is None else decode(payload)
-    with _lock:
-        _cache[cache_key] = value
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return value
+        return None if payload is None else decode(payload)
+
+    return _items.get(cache_key, load)

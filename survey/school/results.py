@@ -124,7 +124,7 @@ def comments(urn: int):
     """What pupils wrote, redacted, with themes and sentiment: for the school lead only."""
     school = school_or_404(urn)
     release = release_for_request()
-    comments_ = (store.read(release.id, "comments", str(school.urn)) if release else None) or []
+    comments_ = (store.read(release, "comments", str(school.urn)) if release else None) or []
     theme_counts: dict[str, int] = {}
     for comment in comments_:
         for name in comment["themes"]:

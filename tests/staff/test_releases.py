@@ -231,7 +231,9 @@ def test_release_tables_equal_analysis_on_the_same_snapshot(loaded, wave, school
         exported = export_frame("national-secondary", RELEASED_IDS_SQL)  # what export-responses writes
         scored = analysis.score(exported, questionnaire)
         for urn in (100001, 100002):
-            part = store.read(release.id, "school", f"national-secondary:{wave}:{urn}")
+            part = store.read(
+                db.session.get(Release, release.id), "school", f"national-secondary:{wave}:{urn}"
+            )
             rows = {r["scale_id"]: r for r in part["scales"].rows}
             own = scored[scored["school_urn"].astype(int) == urn]
             for scale in questionnaire.scales:
