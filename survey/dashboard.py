@@ -235,37 +235,25 @@ def gaps_table(
     rows = []
     for _, r in found.iterrows():
         hidden = Table.hidden(r["suppressed_reason"])
+        row = {
+            "level": level_label(group, r[group]),
+            "n": r["n"],
+            "mean": r["mean"],
+            "gap": r["gap"],
+            "ci_low": r["ci_low"],
+            "ci_high": r["ci_high"],
+            "_suppressed": hidden,
+        }
         if verdicts is not None:
             verdict = verdicts.get(("gap", group, scale_id, str(r[group])))
             if verdict is None:
                 continue  # the mirror row of a two-level split
-            rows.append(
-                {
-                    "level": level_label(group, r[group]),
-                    "n": r["n"],
-                    "mean": r["mean"],
-                    "gap": r["gap"],
-                    "ci_low": r["ci_low"],
-                    "ci_high": r["ci_high"],
-                    "verdict": "" if hidden else VERDICT_WORDS.get(verdict, verdict),
-                    "_suppressed": hidden,
-                    "_highlight": None if hidden else MARKS.get(verdict),
-                }
-            )
-            continue
-        significant = (not hidden) and bool(r["significant"]) if not pd.isna(r["significant"]) else False
-        rows.append(
-            {
-                "level": level_label(group, r[group]),
-                "n": r["n"],
-                "mean": r["mean"],
-                "gap": r["gap"],
-                "ci_low": r["ci_low"],
-                "ci_high": r["ci_high"],
-                "_suppressed": hidden,
-                "_highlight": ("Higher" if r["gap"] > 0 else "Lower") if significant else None,
-            }
-        )
+            row["verdict"] = "" if hidden else VERDICT_WORDS.get(verdict, verdict)
+            row["_highlight"] = None if hidden else MARKS.get(verdict)
+        else:
+            significant = (not hidden) and bool(r["significant"]) if not pd.isna(r["significant"]) else False
+            row["_highlight"] = ("Higher" if r["gap"] > 0 else "Lower") if significant else None
+        rows.append(row)
     title = scale_title(questionnaire, scale_id)
     return Table(
         id="gaps",
@@ -345,45 +333,33 @@ def lost_learning_by_group_table(
         for _, r in table.iterrows():
             hidden = Table.hidden(r["suppressed_reason"])
             low, high = _nan(r["rr_ci_low"]), _nan(r["rr_ci_high"])
+            row = {
+                "question": short[0].upper() + short[1:],
+                "level": level_label(group, r[group]),
+                "n": r["n_g"],
+                "risk": 100 * _nan(r["risk"]),
+                "rr": r["rr"],
+                "rr_ci_low": low,
+                "rr_ci_high": high,
+                "_suppressed": hidden,
+            }
             if verdicts is not None:
                 verdict = verdicts.get(("risk_ratio", group, question.id, str(r[group])))
                 if verdict is None:
                     continue  # the mirror row of a two-level split
                 mark = None if hidden else RATIO_MARKS.get(verdict)
-                rows.append(
-                    {
-                        "question": short[0].upper() + short[1:],
-                        "level": level_label(group, r[group]),
-                        "n": r["n_g"],
-                        "risk": 100 * _nan(r["risk"]),
-                        "rr": r["rr"],
-                        "rr_ci_low": low,
-                        "rr_ci_high": high,
-                        "verdict": ""
-                        if hidden
-                        else (f"{mark}: a clear difference" if mark else VERDICT_WORDS.get(verdict, verdict)),
-                        "_suppressed": hidden,
-                        "_highlight": mark,
-                    }
-                )
-                continue
-            rows.append(
-                {
-                    "question": short[0].upper() + short[1:],
-                    "level": level_label(group, r[group]),
-                    "n": r["n_g"],
-                    "risk": 100 * _nan(r["risk"]),
-                    "rr": r["rr"],
-                    "rr_ci_low": low,
-                    "rr_ci_high": high,
-                    "_suppressed": hidden,
-                    "_highlight": "More likely"
+                words = f"{mark}: a clear difference" if mark else VERDICT_WORDS.get(verdict, verdict)
+                row["verdict"] = "" if hidden else words
+                row["_highlight"] = mark
+            else:
+                row["_highlight"] = (
+                    "More likely"
                     if not hidden and low > 1
                     else "Less likely"
                     if not hidden and high < 1
-                    else None,
-                }
-            )
+                    else None
+                )
+            rows.append(row)
     return Table(
         id="lost-learning-groups",
         title=f"Lost learning by {GROUP_LABELS[group].lower()}",

@@ -91,7 +91,12 @@ def _load(questionnaire_id: str, *, released: bool = False) -> Results:
     for column in SCHOOL_COLUMNS:
         scored[column] = extra[column].astype("category").to_numpy()
     scored["school_urn"] = scored["school_urn"].astype("int64")
-    waves = pd.DataFrame(
+    return Results(questionnaire=questionnaire, scored=scored, waves=_waves(questionnaire_id))
+
+
+def _waves(questionnaire_id: str) -> pd.DataFrame:
+    """The questionnaire's waves (wave_id, name, opens_at), in date order."""
+    return pd.DataFrame(
         db.session.execute(
             select(Wave.id.label("wave_id"), Wave.name, Wave.opens_at)
             .where(Wave.questionnaire_id == questionnaire_id)
@@ -99,7 +104,6 @@ def _load(questionnaire_id: str, *, released: bool = False) -> Results:
         ).all(),
         columns=["wave_id", "name", "opens_at"],
     )
-    return Results(questionnaire=questionnaire, scored=scored, waves=waves)
 
 
 def _pupils(questionnaire_id: str, released: bool = False) -> pd.DataFrame:
@@ -224,12 +228,4 @@ def snapshot(questionnaire_id: str) -> Results:
     ).set_index("school_urn")
     for column in SCHOOL_COLUMNS:
         scored[column] = pd.Categorical(scored["school_urn"].map(schools[column]).to_numpy())
-    waves = pd.DataFrame(
-        db.session.execute(
-            select(Wave.id.label("wave_id"), Wave.name, Wave.opens_at)
-            .where(Wave.questionnaire_id == questionnaire_id)
-            .order_by(Wave.opens_at, Wave.id)
-        ).all(),
-        columns=["wave_id", "name", "opens_at"],
-    )
-    return Results(questionnaire=questionnaire, scored=scored, waves=waves)
+    return Results(questionnaire=questionnaire, scored=scored, waves=_waves(questionnaire_id))
