@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 from flask import abort, request
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..access import scope_condition
 from ..dashboard import GROUP_LABELS, level_label, lost_learning_questions
+from ..data import scope
 from ..data.results import GROUPS
-from ..extensions import db
 from ..models import School
 from ..results.released import Released, questionnaires_of, release_for_request, released
 
@@ -38,7 +36,7 @@ def arg(name: str) -> str:
 
 def questionnaires_in_scope() -> list[str]:
     """Questionnaires the page's release has figures for from schools in scope, most answered first."""
-    return questionnaires_of(release_for_request(), scope_condition(current_user))
+    return questionnaires_of(release_for_request(), scope.scope_condition(current_user))
 
 
 def questionnaires_of_school(school: School) -> list[str]:
@@ -167,11 +165,7 @@ def group_label(group: str) -> str:
 
 def scope_frame() -> pd.DataFrame:
     """The schools the signed-in reviewer may see: urn, name, la_code, la_name, trust, phase."""
-    rows = db.session.execute(
-        select(School.urn, School.name, School.la_code, School.la_name, School.trust, School.phase)
-        .where(scope_condition(current_user))
-        .order_by(School.name)
-    ).all()
+    rows = scope.scope_rows(current_user)
     return pd.DataFrame(rows, columns=["urn", "name", "la_code", "la_name", "trust", "phase"])
 
 

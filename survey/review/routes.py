@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_
 
-from ..access import role_required, school_or_404, schools_in_scope
-from ..data import audit
-from ..extensions import db
+from ..access import role_required, school_or_404
+from ..data import audit, scope
 from ..models import Role, School, ScopeKind
 from ..results.released import about
 from ..tables import FORMATS, download
@@ -42,11 +40,7 @@ def index():
     query = clean(request.args.get("q") or "")[:200]  # PostgreSQL cannot compare a NUL
     found: list[School] | None = None
     if query:
-        pattern = f"%{query.lower()}%"
-        match = or_(
-            db.func.lower(School.name).like(pattern), db.cast(School.urn, db.String).like(f"{query}%")
-        )
-        found = list(db.session.scalars(schools_in_scope(current_user).where(match).limit(MAX_FOUND + 1)))
+        found = scope.find_in_scope(current_user, query, limit=MAX_FOUND + 1)
     return render_template("review/index.html", query=query, found=found, max_found=MAX_FOUND, nav="find")
 
 
@@ -58,15 +52,14 @@ def _release_id(filters: p.Filters) -> int | None:
 
 
 def _viewed(target: str, filters: p.Filters, endpoint: str) -> None:
-    audit.record("view_results", actor=current_user, target=target, page=endpoint,
-                 **{**filters.query(), "release": _release_id(filters)})  # fmt: skip
-    db.session.commit()
+    audit.record_view("view_results", actor=current_user, target=target, page=endpoint,
+                      **{**filters.query(), "release": _release_id(filters)})  # fmt: skip
 
 
 def _export(page: Page, filters: p.Filters, target: str, table_id: str, file_format: str, stem: str):
     if file_format not in FORMATS or page.table(table_id) is None:
         abort(404)
-    audit.record(
+    audit.record_view(
         "export_table",
         actor=current_user,
         target=target,
@@ -74,7 +67,6 @@ def _export(page: Page, filters: p.Filters, target: str, table_id: str, file_for
         format=file_format,
         **{**filters.query(), "release": _release_id(filters)},
     )
-    db.session.commit()
     return download(page.tables, table_id, file_format, stem)
 
 
@@ -261,7 +253,7 @@ def _scope_area() -> tuple[tuple[str, tuple], str]:
     if kind is ScopeKind.NATIONAL:
         return ("national", ()), "all schools"
     if kind is ScopeKind.LOCAL_AUTHORITY:
-        name = db.session.scalar(db.select(School.la_name).where(School.la_code == value).limit(1))
+        name = scope.local_authority_name(value)
         return ("la", (value,)), f"{name or 'local authority'} ({value})"
     if kind is ScopeKind.TRUST:
         return ("trust", (value,)), str(value)
