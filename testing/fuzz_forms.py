@@ -173,6 +173,19 @@ FORMS: dict[str, FormRoute] = {
         examples=20,
     ),
     # -- school leads ----------------------------------------------------------------------------
+    # Safeguarding concerns: the world holds none, so every address is a concern that is not there
+    # (or another school's): hostile notes and credentials must still never be a server error.
+    "school.safeguarding_acknowledge": FormRoute(
+        ("school_lead", "reviewer", "anonymous"), _school("/safeguarding/1/acknowledge"), {"note": STAFF_TEXT}
+    ),
+    "school.safeguarding_close": FormRoute(
+        ("school_lead", "reviewer", "anonymous"), _school("/safeguarding/1/close"), {"note": STAFF_TEXT}
+    ),
+    "school.safeguarding_reveal": FormRoute(
+        ("school_lead", "reviewer", "anonymous"),
+        _school("/safeguarding/1/reveal"),
+        {"reason": STAFF_TEXT, "email": EMAIL, "password": STAFF_TEXT},
+    ),
     "school.trusted_adult": FormRoute(
         ("school_lead", "reviewer", "anonymous"), _school("/trusted-adult"), {"text": STAFF_TEXT}
     ),
@@ -218,6 +231,10 @@ FORMS: dict[str, FormRoute] = {
     ),
     "admin.reset_link": FormRoute(
         ("admin", "school_lead", "anonymous"), _user("/reset-link"), {}, examples=15
+    ),
+    # Publishes a release of the world's responses: a few examples are enough.
+    "admin.publish_now": FormRoute(
+        ("admin", "school_lead", "anonymous"), lambda world, n: "/admin/releases", {}, examples=4
     ),
     "admin.deactivate": FormRoute(("admin", "anonymous"), _user("/deactivate"), {}, examples=15),
     "admin.reactivate": FormRoute(("admin", "anonymous"), _user("/reactivate"), {}, examples=15),

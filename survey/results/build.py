@@ -38,6 +38,10 @@ class Carry:
     previous: int | None
     changed: frozenset[tuple[int, int]]  # (school id, wave id) re-released in this release
 
+    def keeps_school(self, school_id: int) -> bool:
+        """For what spans a school's waves (trend, comments): nothing of the school changed."""
+        return self.previous is not None and all(school != school_id for school, _ in self.changed)
+
     def keeps(self, school_id: int, wave_ids) -> bool:
         return self.previous is not None and not any((school_id, w) in self.changed for w in wave_ids)
 
@@ -68,7 +72,7 @@ def questionnaire_items(results: Results, carry: Carry = NOTHING_KEPT) -> Items:
     for wave_id in waves["wave_id"].astype(int):
         yield from _wave_items(results, wave_id, schools, carry)
     waves_of = results.scored.groupby("school_urn", observed=True)["wave_id"].unique()
-    keep = {f"{q}:{_urn(urn)}": carry.keeps(schools[_urn(urn)].id, w) for urn, w in waves_of.items()}
+    keep = {f"{q}:{_urn(urn)}": carry.keeps_school(schools[_urn(urn)].id) for urn in waves_of.index}
     kept = carry.kept("trend", keep)
     for urn in waves_of.index:
         school = schools[_urn(urn)]
@@ -212,10 +216,7 @@ def comment_items(release_id: int, carry: Carry = NOTHING_KEPT) -> Items:
     )
     shuffle = random.Random(f"release-{release_id}")
     by_school = written.groupby("urn")
-    keep = {
-        str(_urn(urn)): carry.keeps(int(own["school_id"].iloc[0]), own["wave_id"].unique())
-        for urn, own in by_school
-    }
+    keep = {str(_urn(urn)): carry.keeps_school(int(own["school_id"].iloc[0])) for urn, own in by_school}
     carried = carry.kept("comments", keep)
     for urn, own in by_school:
         key = str(_urn(urn))

@@ -90,6 +90,8 @@ def _build(release: Release, now: datetime) -> None:
     previous = snapshot.current_release_id()
     parts = snapshot.take_in(release.id, at_least=at_least, now=now)
     for part in parts:
+        if not part.responses:
+            continue  # gone: nothing of it is published
         db.session.add(
             ReleaseSchool(
                 release_id=release.id,

@@ -79,5 +79,8 @@ def take_in(release_id: int, *, at_least: int, now: datetime) -> list[SchoolPart
         elif included:
             kept_from = before.figures_from if before is not None else release_id
             parts.append(SchoolPart(school_id, wave_id, included, kept_from, False))
-    # Every published response of a school withdrawn: the school's figures go too.
+    # A school and wave whose every published response was withdrawn or purged: its figures go, and
+    # what spans the school's waves (its trend, its comments) is worked out again.
+    for school_id, wave_id in previous.keys() - seen:
+        parts.append(SchoolPart(school_id, wave_id, 0, release_id, True))
     return parts
