@@ -201,7 +201,13 @@ FORMS: dict[str, FormRoute] = {
     "school.codes": FormRoute(
         ("school_lead", "anonymous"),
         _wave("/codes"),
-        {"format": st.sampled_from(["csv", "slips", "pdf", ""])},
+        {
+            "format": st.sampled_from(["csv", "slips", "pdf", ""]),
+            "scope": st.sampled_from(["all", "class", "pupil", "school", ""]),
+            "class": st.one_of(STAFF_TEXT, st.sampled_from(["8A", "7A", ""])),
+            "reference": st.one_of(STAFF_TEXT, st.sampled_from(["R1", "R12", "Jane Smith", "x" * 41])),
+            "confirm": st.sampled_from(["yes", "no", ""]),
+        },
         examples=20,
     ),
     "school.class_session": FormRoute(

@@ -10,7 +10,18 @@ from sqlalchemy.orm import selectinload
 from .. import codes
 from ..extensions import db
 from ..importers import read_roster
-from ..models import ClassSession, PupilCode, Response, ResponseStatus, RosterEntry, School, User, Wave
+from ..models import (
+    ClassSession,
+    PupilCode,
+    Response,
+    ResponseStatus,
+    RosterEntry,
+    School,
+    User,
+    Wave,
+    utcnow,
+)
+from ..sorting import natural_key
 from . import audit
 from . import questionnaires as loaded
 from .actions import user_action
@@ -86,11 +97,28 @@ def import_roster(wave: Wave, school: School, stream: IO, *, actor: str) -> tupl
     return added, updated
 
 
+class CannotReissue(ValueError):
+    """Why a code cannot be reissued, in words for the school lead."""
+
+
+def _slip_order(issued: list[tuple[RosterEntry, str]]) -> list[tuple[RosterEntry, str]]:
+    """By year, then class in natural order (7A before 10C before 11A), then reference."""
+    return sorted(
+        issued,
+        key=lambda pair: (
+            pair[0].year_group,
+            natural_key(pair[0].class_name),
+            natural_key(pair[0].pupil_reference),
+        ),
+    )
+
+
 @user_action
 def issue_codes(
-    wave: Wave, school: School, *, actor: str, limit: int | None = None
+    wave: Wave, school: School, *, actor: str, limit: int | None = None, class_name: str | None = None
 ) -> list[tuple[RosterEntry, str]]:
-    """A new code for every roster entry that has none yet, except pupils whose response was withdrawn.
+    """A new code for every roster entry (of one class, if named) that has none yet, except pupils
+    whose response was withdrawn. Sorted for slips: by year, class in natural order, reference.
 
     The codes are returned once, never stored.
     """
@@ -103,9 +131,13 @@ def issue_codes(
             RosterEntry.withdrawn_at.is_(None),
             PupilCode.id.is_(None),
         )
-        .order_by(RosterEntry.class_name.asc().nulls_last(), RosterEntry.pupil_reference)
+        .order_by(
+            RosterEntry.year_group, RosterEntry.class_name.asc().nulls_last(), RosterEntry.pupil_reference
+        )
         .limit(limit)
     )
+    if class_name is not None:
+        query = query.where(RosterEntry.class_name == class_name)
     issued = []
     for entry in db.session.scalars(query):
         code = codes.generate()
@@ -118,31 +150,112 @@ def issue_codes(
             )
         )
         issued.append((entry, code))
-    audit.record(
-        "issue_codes", actor=actor, target=f"wave:{wave.id}", school_urn=school.urn, count=len(issued)
+    detail = {"count": len(issued)} if class_name is None else {"count": len(issued), "scope": "class"}
+    audit.record("issue_codes", actor=actor, target=f"wave:{wave.id}", school_urn=school.urn, **detail)
+    return _slip_order(issued)
+
+
+def _unused_codes(wave: Wave, school: School, class_name: str | None = None):
+    """The roster codes (of one class, if named) whose pupil has not started."""
+    query = (
+        db.select(PupilCode.id)
+        .join(RosterEntry, RosterEntry.id == PupilCode.roster_entry_id)
+        .outerjoin(Response, Response.pupil_code_id == PupilCode.id)
+        .where(PupilCode.wave_id == wave.id, PupilCode.school_id == school.id, Response.id.is_(None))
     )
-    return issued
+    if class_name is not None:
+        query = query.where(RosterEntry.class_name == class_name)
+    return query
+
+
+def _roster_entry(wave: Wave, school: School, reference: str) -> RosterEntry:
+    entry = db.session.scalars(
+        db.select(RosterEntry).filter_by(wave_id=wave.id, school_id=school.id, pupil_reference=reference)
+    ).one_or_none()
+    if entry is None:
+        raise CannotReissue(f"There is no pupil with the reference {reference} on this wave’s roster")
+    if entry.withdrawn_at is not None:
+        raise CannotReissue(f"{reference}’s response was withdrawn on request: they get no new code")
+    return entry
+
+
+def _pupil_code(entry: RosterEntry) -> PupilCode | None:
+    code = db.session.scalars(db.select(PupilCode).filter_by(roster_entry_id=entry.id)).one_or_none()
+    if code is not None and code.response is not None and code.response.status == ResponseStatus.COMPLETE:
+        raise CannotReissue(
+            f"{entry.pupil_reference} has finished the survey: a new code would have nothing left to open"
+        )
+    return code
+
+
+def codes_to_replace(
+    wave: Wave, school: School, *, class_name: str | None = None, reference: str | None = None
+) -> int:
+    """How many printed codes stop working if codes are reissued: for everyone or one class, the
+    codes of pupils who have not started; for one pupil, their code unless they have finished.
+    Raises CannotReissue for a reference that cannot have a new code."""
+    if reference is not None:
+        return int(_pupil_code(_roster_entry(wave, school, reference)) is not None)
+    return (
+        db.session.scalar(
+            db.select(func.count()).select_from(_unused_codes(wave, school, class_name).subquery())
+        )
+        or 0
+    )
 
 
 @user_action
-def replace_unused_codes(wave: Wave, school: School, *, actor) -> list[tuple[RosterEntry, str]]:
-    """New codes for every rostered pupil who has not started; their earlier codes stop working.
-    Pupils whose response was withdrawn get none.
+def replace_unused_codes(
+    wave: Wave, school: School, *, actor, class_name: str | None = None
+) -> list[tuple[RosterEntry, str]]:
+    """New codes for every rostered pupil (of one class, if named) who has not started; their earlier
+    codes stop working. Pupils whose response was withdrawn get none.
 
     Codes are kept only as hashes, so a lost slip cannot be printed again: it is replaced.
     """
-    unused = (
-        db.select(PupilCode.id)
-        .outerjoin(Response, Response.pupil_code_id == PupilCode.id)
-        .where(
-            PupilCode.wave_id == wave.id,
-            PupilCode.school_id == school.id,
-            PupilCode.roster_entry_id.is_not(None),
-            Response.id.is_(None),
-        )
-    )
+    unused = _unused_codes(wave, school, class_name)
     db.session.execute(db.delete(PupilCode).where(PupilCode.id.in_(unused)))
-    return issue_codes(wave, school, actor=actor)
+    return issue_codes(wave, school, actor=actor, class_name=class_name)
+
+
+@user_action
+def reissue_code(wave: Wave, school: School, reference: str, *, actor) -> list[tuple[RosterEntry, str]]:
+    """A new code for one pupil, for a lost slip: their old code stops working. A pupil who has
+    started keeps their answers (the new code resumes them) and any device still signed in with
+    the old code is signed out. Raises CannotReissue for a pupil who finished or was withdrawn."""
+    entry = _roster_entry(wave, school, reference)
+    existing = _pupil_code(entry)
+    code = codes.generate()
+    if existing is None:
+        db.session.add(
+            PupilCode(
+                code_hash=codes.hash_code(code),
+                wave_id=wave.id,
+                school_id=school.id,
+                roster_entry_id=entry.id,
+            )
+        )
+    else:
+        existing.code_hash = codes.hash_code(code)
+        existing.session_ended_at = utcnow()
+    audit.record(
+        "issue_codes", actor=actor, target=f"wave:{wave.id}", school_urn=school.urn, count=1, scope="pupil"
+    )
+    return [(entry, code)]
+
+
+def roster_class_names(wave: Wave, school: School) -> list[str]:
+    """The classes on a school's roster for a wave, in natural order."""
+    names = db.session.scalars(
+        db.select(RosterEntry.class_name)
+        .where(
+            RosterEntry.wave_id == wave.id,
+            RosterEntry.school_id == school.id,
+            RosterEntry.class_name.is_not(None),
+        )
+        .distinct()
+    )
+    return sorted(names, key=natural_key)
 
 
 MAX_CLASS_CODES = 60

@@ -116,6 +116,9 @@ def start():
         form.code.errors.append(str(problem))
     if form.errors:
         g.code_failed = True
+    elif request.method == "GET" and codes.looks_like_a_code(request.args.get("code", "")):
+        # From the QR code on a slip: the code filled in, for the pupil to check and press Start.
+        form.code.data = request.args["code"].strip()[:20]
     elif request.method == "GET" and "_flashes" not in session:
         # The same for everyone but the nonce and CSRF token (a page with a message or errors is not).
         g.compact = True

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import pandas as pd
+import segno
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 import analysis
 
@@ -17,7 +20,7 @@ from ..data import audit
 from ..data import questionnaires as loaded
 from ..data import waves as wave_data
 from ..data.waves import RATE_GROUPS
-from ..importers import ImportProblems
+from ..importers import PUPIL_REFERENCE, ImportProblems
 from ..models import ResponseStatus, School, Wave
 from ..tables import Column, Table, download, to_csv
 from . import bp
@@ -91,13 +94,29 @@ def wave(urn: int, wave_id: int):
             else:
                 flash(f"Roster saved: {added} pupils added, {updated} updated.")
                 return redirect(url_for("school.wave", urn=urn, wave_id=wave_id))
+    return _wave_page(school, wave, form=form, problems=problems)
+
+
+def _wave_page(
+    school: School,
+    wave: Wave,
+    *,
+    form: RosterForm | None = None,
+    class_form: ClassSessionForm | None = None,
+    problems: list[str] | None = None,
+    reissue_errors: dict[str, str] | None = None,
+    reissue_values: dict[str, str] | None = None,
+) -> str:
     return render_template(
         "school/wave.html",
         school=school,
         wave=wave,
-        form=form,
-        class_form=ClassSessionForm(formdata=None, prefix="class"),
-        problems=problems,
+        form=form or RosterForm(formdata=None),
+        class_form=class_form or ClassSessionForm(formdata=None, prefix="class"),
+        problems=problems or [],
+        reissue_errors=reissue_errors or {},
+        reissue_values=reissue_values or {},
+        class_names=wave_data.roster_class_names(wave, school),
         progress=wave_data.wave_progress(wave, school),
         sessions=wave_data.class_sessions(wave, school),
         nav="schools",
@@ -107,17 +126,59 @@ def wave(urn: int, wave_id: int):
 @bp.post("/<int:urn>/waves/<int:wave_id>/codes")
 @school_lead
 def codes(urn: int, wave_id: int):
-    """New codes for every pupil who has not started (earlier unused codes stop working), as CSV or slips."""
+    """New codes, as CSV or slips: for every pupil who has not started, one class or one pupil.
+
+    Codes are kept only as hashes, so printing again replaces codes: when printed codes would stop
+    working, the lead first sees how many and confirms."""
     school = school_or_404(urn)
     wave = wave_or_404(school, wave_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
     kind = request.form.get("format")
-    if kind not in ("csv", "slips"):
+    scope = request.form.get("scope", "all")
+    if kind not in ("csv", "slips") or scope not in ("all", "class", "pupil"):
         abort(400)
-    issued = wave_data.replace_unused_codes(wave, school, actor=current_user)
+    class_name = reference = None
+    errors: dict[str, str] = {}
+    if scope == "class":
+        class_name = request.form.get("class", "")
+        if class_name not in wave_data.roster_class_names(wave, school):
+            errors["class"] = "Choose a class on the roster"
+    elif scope == "pupil":
+        reference = request.form.get("reference", "").strip()
+        if not reference:
+            errors["reference"] = "Enter the pupil’s reference, as on your roster"
+        elif not PUPIL_REFERENCE.fullmatch(reference):
+            errors["reference"] = (
+                "Enter a reference as on your roster: letters, digits, hyphens and underscores"
+            )
+    if not errors:
+        try:
+            replaced = wave_data.codes_to_replace(wave, school, class_name=class_name, reference=reference)
+        except wave_data.CannotReissue as problem:
+            errors["reference"] = str(problem)
+    if errors:
+        values = {"class": class_name or "", "reference": (reference or "")[:40]}
+        return _wave_page(school, wave, reissue_errors=errors, reissue_values=values), 400
+    if replaced and request.form.get("confirm") != "yes":
+        return render_template(
+            "school/codes_confirm.html",
+            school=school,
+            wave=wave,
+            replaced=replaced,
+            choice={"format": kind, "scope": scope, "class": class_name or "", "reference": reference or ""},
+            nav="schools",
+        )
+    if reference is not None:
+        issued = wave_data.reissue_code(wave, school, reference, actor=current_user)
+    else:
+        issued = wave_data.replace_unused_codes(wave, school, actor=current_user, class_name=class_name)
     if not issued:
-        flash("Every pupil on the roster has started or finished: there are no codes to print.")
+        flash(
+            f"Every pupil in class {class_name} has started or finished: there are no codes to print."
+            if class_name
+            else "Every pupil on the roster has started or finished: there are no codes to print."
+        )
         return redirect(url_for("school.wave", urn=urn, wave_id=wave_id))
     slips = [
         {"reference": e.pupil_reference, "class": e.class_name or "", "year": e.year_group, "code": c}
@@ -143,12 +204,28 @@ def codes(urn: int, wave_id: int):
     return _slips_page(school, wave, slips)
 
 
+def _qr_svg(url: str) -> Markup:
+    """A QR code of `url` as inline SVG, without inline styles (the CSP forbids them). It repeats the
+    address and code printed beside it, so it is hidden from screen readers."""
+    svg = segno.make(url, error="m").svg_inline(scale=3, svgclass="app-slip__qr", lineclass=None)
+    return Markup(svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1))  # segno's own markup
+
+
 def _slips_page(school: School, wave: Wave, slips: list[dict]):
+    """Slips in groups by year and class (a printed page each), each with a QR code that opens the
+    start page with the pupil's code filled in."""
+    for slip in slips:
+        slip["qr"] = _qr_svg(url_for("pupil.start", code=slip["code"], _external=True))
+    groups = [
+        {"year": year, "class": class_name, "slips": list(members)}
+        for (year, class_name), members in itertools.groupby(slips, key=lambda s: (s["year"], s["class"]))
+    ]
     page = render_template(
         "school/slips.html",
         school=school,
         wave=wave,
         slips=slips,
+        groups=groups,
         start_url=url_for("pupil.start", _external=True),
     )
     return page, 200, {"Cache-Control": "no-store"}
@@ -161,17 +238,7 @@ def class_session(urn: int, wave_id: int):
     wave = wave_or_404(school, wave_id)
     form = ClassSessionForm(prefix="class")
     if not form.validate_on_submit():
-        return render_template(
-            "school/wave.html",
-            school=school,
-            wave=wave,
-            form=RosterForm(formdata=None),
-            class_form=form,
-            problems=[],
-            progress=wave_data.wave_progress(wave, school),
-            sessions=wave_data.class_sessions(wave, school),
-            nav="schools",
-        ), 400
+        return _wave_page(school, wave, class_form=form), 400
     issued = wave_data.open_class_session(wave, school, form.name.data, form.count.data, actor=current_user)
     slips = [{"reference": "", "class": form.name.data, "year": "", "code": c} for c in issued]
     return _slips_page(school, wave, slips)

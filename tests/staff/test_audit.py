@@ -110,8 +110,27 @@ def steps(ids: dict) -> dict[tuple[str, str], list[Step]]:
             )
         ],
         ("school.codes", "POST"): [
-            Step(lead, "POST", f"/school/{urn}/waves/{wave}/codes", "issue_codes", data={"format": "csv"}),
-            Step(lead, "POST", f"/school/{urn}/waves/{wave}/codes", "issue_codes", data={"format": "slips"}),
+            Step(
+                lead,
+                "POST",
+                f"/school/{urn}/waves/{wave}/codes",
+                "issue_codes",
+                data={"format": "csv", "confirm": "yes"},
+            ),
+            Step(
+                lead,
+                "POST",
+                f"/school/{urn}/waves/{wave}/codes",
+                "issue_codes",
+                data={"format": "slips", "confirm": "yes"},
+            ),
+            Step(
+                lead,
+                "POST",
+                f"/school/{urn}/waves/{wave}/codes",
+                "issue_codes",
+                data={"format": "slips", "scope": "pupil", "reference": "P024", "confirm": "yes"},
+            ),
         ],
         ("school.class_session", "POST"): [
             Step(

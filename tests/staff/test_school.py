@@ -8,6 +8,7 @@ import re
 
 import openpyxl
 import pytest
+import segno
 import sqlalchemy as sa
 
 from survey import codes
@@ -114,8 +115,19 @@ def test_codes_are_issued_once_as_csv_and_reprinting_replaces_unused_ones(
     assert all(codes.looks_like_a_code(r["code"]) for r in rows)
     assert "name" not in rows[0]
 
-    slips = check_page(
+    # Printing again would stop the 12 printed codes working: the lead is told so first, and
+    # nothing changes until they confirm.
+    confirm = check_page(
         school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data={"format": "slips"})
+    )
+    assert confirm.find("h1").get_text(strip=True) == "12 printed codes will stop working"
+    assert not confirm.select(".app-slip__code")
+    with loaded.app_context():
+        stored = set(db.session.scalars(sa.select(PupilCode.code_hash)))
+        assert {codes.hash_code(r["code"]) for r in rows} == stored  # the first codes still work
+    hidden = {i["name"]: i["value"] for i in confirm.select("form input[type=hidden]")}
+    slips = check_page(
+        school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data={**hidden, "confirm": "yes"})
     )
     printed = [s.get_text(strip=True) for s in slips.select(".app-slip__code")]
     assert len(printed) == 12 and not set(printed) & {r["code"] for r in rows}
@@ -126,6 +138,146 @@ def test_codes_are_issued_once_as_csv_and_reprinting_replaces_unused_ones(
     with loaded.app_context():
         stored = set(db.session.scalars(sa.select(PupilCode.code_hash)))
         assert {codes.hash_code(c) for c in printed} == stored  # the first codes no longer work
+
+
+def test_the_first_print_needs_no_confirmation(school_lead_client, wave_id):
+    upload(school_lead_client, wave_id, roster_csv(3))
+    page = check_page(
+        school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data={"format": "slips"})
+    )
+    assert len(page.select(".app-slip__code")) == 3
+
+
+def _slip_codes(page) -> dict[str, str]:
+    """{reference: code} of a slips page."""
+    found = {}
+    for slip in page.select(".app-slip"):
+        reference = slip.select_one(".app-slip__meta").get_text(strip=True).rsplit("·", 1)[-1].strip()
+        found[reference] = slip.select_one(".app-slip__code").get_text(strip=True)
+    return found
+
+
+def test_slips_come_by_year_and_class_in_natural_order_a_page_each_with_a_qr_code(
+    school_lead_client, wave_id
+):
+    rows = [
+        "R11,11,F,,,,,,,11A", "R10,10,M,,,,,,,10C", "R2,7,F,,,,,,,7B", "R1,7,M,,,,,,,7A",
+        "R3,7,F,,,,,,,7A", "R9,9,F,,,,,,,", "R4,10,F,,,,,,,10A",
+    ]  # fmt: skip
+    assert upload(school_lead_client, wave_id, HEADER + "\n".join(rows) + "\n").status_code == 302
+    page = check_page(
+        school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data={"format": "slips"})
+    )
+    headings = [h.get_text(" ", strip=True) for h in page.select(".app-slip-group > h2")]
+    assert headings == [
+        "Class 7A, year 7: 2 slips",
+        "Class 7B, year 7: 1 slip",
+        "No class, year 9: 1 slip",
+        "Class 10A, year 10: 1 slip",
+        "Class 10C, year 10: 1 slip",
+        "Class 11A, year 11: 1 slip",
+    ]
+    assert list(_slip_codes(page)) == ["R1", "R3", "R2", "R9", "R4", "R10", "R11"]
+    # Each QR code is the start page's address with that pupil's code, drawn without inline styles.
+    for slip in page.select(".app-slip"):
+        code = slip.select_one(".app-slip__code").get_text(strip=True)
+        qr = slip.select_one("svg.app-slip__qr")
+        expected = segno.make(f"http://localhost/?code={code}", error="m").svg_inline(scale=3)
+        assert qr.find("path")["d"] in expected and qr["aria-hidden"] == "true"
+        assert not qr.find(attrs={"style": True})
+
+
+def test_the_qr_code_opens_the_start_page_with_the_code_filled_in(school_lead_client, loaded):
+    page = check_page(loaded.test_client().get("/?code=ABCDE-23456"))
+    assert page.find("input", attrs={"name": "code"})["value"] == "ABCDE-23456"
+    ignored = check_page(loaded.test_client().get("/?code=<script>"))
+    assert ignored.find("input", attrs={"name": "code"})["value"] == ""
+
+
+def test_new_codes_for_one_class_leave_other_classes_working(school_lead_client, wave_id, loaded):
+    upload(
+        school_lead_client,
+        wave_id,
+        roster_csv(3, klass="7A") + roster_csv(2, start=10, klass="7B")[len(HEADER) :],
+    )
+    first = _slip_codes(
+        check_page(school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data={"format": "slips"}))
+    )
+    data = {"format": "slips", "scope": "class", "class": "7B"}
+    confirm = check_page(school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data=data))
+    assert confirm.find("h1").get_text(strip=True) == "2 printed codes will stop working"
+    assert "in class 7B" in confirm.get_text(" ")
+    again = _slip_codes(
+        check_page(
+            school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data={**data, "confirm": "yes"})
+        )
+    )
+    assert set(again) == {"P0010", "P0011"} and not set(again.values()) & set(first.values())
+    expected = {first[r] for r in ("P0001", "P0002", "P0003")} | set(again.values())
+    with loaded.app_context():
+        stored = set(db.session.scalars(sa.select(PupilCode.code_hash)))
+        assert stored == {codes.hash_code(c) for c in expected}
+    missing = school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data={**data, "class": "12Z"})
+    assert missing.status_code == 400
+    assert "Choose a class on the roster" in check_page(missing).select_one(".govuk-error-summary").get_text()
+
+
+def test_a_new_code_for_one_pupil_keeps_their_answers_and_signs_out_the_old_code(
+    school_lead_client, wave_id, loaded
+):
+    upload(school_lead_client, wave_id, roster_csv(3))
+    first = _slip_codes(
+        check_page(school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data={"format": "slips"}))
+    )
+    pupil = loaded.test_client()
+    assert pupil.post("/", data={"code": first["P0002"]}).status_code == 302
+    assert pupil.post("/before-you-start", data={"choice": "yes"}).status_code == 302
+    data = {"format": "slips", "scope": "pupil", "reference": "P0002"}
+    confirm = check_page(school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data=data))
+    assert confirm.find("h1").get_text(strip=True) == "The code on P0002’s printed slip will stop working"
+    new = _slip_codes(
+        check_page(
+            school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data={**data, "confirm": "yes"})
+        )
+    )
+    assert list(new) == ["P0002"] and new["P0002"] != first["P0002"]
+    # The device still signed in with the old code is signed out; the old code no longer opens.
+    assert pupil.get("/section/belonging").headers["Location"] == "/"
+    assert "could not find that code" in loaded.test_client().post(
+        "/", data={"code": first["P0002"]}
+    ).get_data(as_text=True)
+    # The new code goes back to the pupil's answers; the other pupils' codes still work.
+    resumed = loaded.test_client().post("/", data={"code": new["P0002"]})
+    assert resumed.status_code == 302 and "/section/" in resumed.headers["Location"]
+    assert loaded.test_client().post("/", data={"code": first["P0001"]}).status_code == 302
+    with loaded.app_context():
+        event = db.session.scalars(
+            sa.select(AuditEvent).filter_by(action="issue_codes").order_by(AuditEvent.id.desc())
+        ).first()
+        assert event.detail["count"] == 1 and event.detail["scope"] == "pupil"
+        assert "P0002" not in str(event.detail)
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [
+        ("P0099", "There is no pupil with the reference P0099 on this wave’s roster"),
+        ("Jane Smith", "Enter a reference as on your roster"),
+        ("", "Enter the pupil’s reference"),
+    ],
+)
+def test_a_new_code_for_a_pupil_not_on_the_roster_is_explained(
+    school_lead_client, wave_id, reference, message
+):
+    upload(school_lead_client, wave_id, roster_csv(3))
+    response = school_lead_client.post(
+        f"/school/100001/waves/{wave_id}/codes",
+        data={"format": "slips", "scope": "pupil", "reference": reference},
+    )
+    assert response.status_code == 400
+    page = check_page(response)
+    assert message in page.select_one(".govuk-error-summary").get_text()
+    assert page.select_one(".govuk-error-summary a")["href"] == "#reissue-reference"
 
 
 def test_the_code_csv_is_safe_to_open_in_a_spreadsheet(school_lead_client, wave_id):
