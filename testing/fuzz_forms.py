@@ -198,6 +198,13 @@ FORMS: dict[str, FormRoute] = {
         {"name": STAFF_TEXT, "questionnaire": QUESTIONNAIRE, "opens": DAY, "closes": YEAR},
     ),
     "school.wave": FormRoute(("school_lead", "anonymous"), _wave("/"), {}, {"roster": ROSTER_FILES}),
+    # A previewed roster comes back signed: anything else (tampered, another wave's) saves nothing.
+    "school.save_roster": FormRoute(
+        ("school_lead", "anonymous"),
+        _wave("/roster"),
+        {"roster": st.one_of(STAFF_TEXT, st.sampled_from(["", "eyJ3YXZlIjoxfQ.x.y", "x" * 5000]))},
+        examples=20,
+    ),
     "school.codes": FormRoute(
         ("school_lead", "anonymous"),
         _wave("/codes"),

@@ -257,12 +257,12 @@ def test_issued_codes_csv_keeps_a_formula_as_text(wave, runner, tmp_path):
             "line 3, column 'ethnicity_minor': BCRB belongs to BLAC, not WHIT",
         ),
         (
-            lambda t: t.replace(",WHIT,WBRI,", ",WHITE,WBRI,"),
-            "line 2, column 'ethnicity_major': 'WHITE' is not a DfE major ethnicity code",
+            lambda t: t.replace(",WHIT,WBRI,", ",WHYT,WBRI,"),
+            "line 2, column 'ethnicity_major': 'WHYT' is not a DfE major ethnicity code",
         ),
         (
             lambda t: t.replace(",K,Y,", ",maybe,Y,"),
-            "line 3, column 'sen': 'maybe' is not N (none), K (SEN support) or E (EHCP)",
+            "line 3, column 'sen': 'maybe' is not N (none), K (SEN support",
         ),
         (
             lambda t: t.replace(",K,Y,", ",K,sometimes,"),

@@ -113,6 +113,16 @@ def _slip_order(issued: list[tuple[RosterEntry, str]]) -> list[tuple[RosterEntry
     )
 
 
+def count_on_roster(wave: Wave, school: School, references: list[str]) -> int:
+    """How many of these references are already on the school's roster for the wave."""
+    existing = db.session.scalars(
+        db.select(RosterEntry.pupil_reference).where(
+            RosterEntry.wave_id == wave.id, RosterEntry.school_id == school.id
+        )
+    )
+    return len(set(existing) & set(references))
+
+
 @user_action
 def issue_codes(
     wave: Wave, school: School, *, actor: str, limit: int | None = None, class_name: str | None = None

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import itertools
 
 import pandas as pd
 import segno
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from itsdangerous import BadData, URLSafeTimedSerializer
 from markupsafe import Markup
 
 import analysis
@@ -20,13 +22,15 @@ from ..data import audit
 from ..data import questionnaires as loaded
 from ..data import waves as wave_data
 from ..data.waves import RATE_GROUPS
-from ..importers import PUPIL_REFERENCE, ImportProblems
+from ..importers import PUPIL_REFERENCE, ROSTER_COLUMNS, ImportProblems, RosterCheck, check_roster
 from ..models import ResponseStatus, School, Wave
+from ..sorting import natural_key
 from ..tables import Column, Table, download, to_csv
 from . import bp
 from .forms import MAX_ROSTER_BYTES, ClassSessionForm, RosterForm, WaveForm
 from .routes import school_lead
 
+PREVIEW_MAX_AGE = 60 * 60  # seconds: a preview left over lunch still saves
 PHASE_QUESTIONNAIRES = {"primary": "national-primary", "secondary": "national-secondary"}
 
 
@@ -84,7 +88,8 @@ def wave(urn: int, wave_id: int):
             form.roster.errors.append("The file must be smaller than 2 MB")
         else:
             try:
-                added, updated = wave_data.import_roster(wave, school, io.BytesIO(data), actor=current_user)
+                years = loaded.definition(wave.questionnaire_id, wave.questionnaire_version).years
+                check = check_roster(io.BytesIO(data), years)
             except ImportProblems as error:
                 problems = error.problems
                 form.roster.errors.append(
@@ -92,8 +97,7 @@ def wave(urn: int, wave_id: int):
                     "nothing was saved. Correct them and upload it again."
                 )
             else:
-                flash(f"Roster saved: {added} pupils added, {updated} updated.")
-                return redirect(url_for("school.wave", urn=urn, wave_id=wave_id))
+                return _roster_preview(school, wave, check, data.decode("utf-8-sig"))
     return _wave_page(school, wave, form=form, problems=problems)
 
 
@@ -120,6 +124,77 @@ def _wave_page(
         progress=wave_data.wave_progress(wave, school),
         sessions=wave_data.class_sessions(wave, school),
         nav="schools",
+    )
+
+
+def _preview_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="roster-preview")
+
+
+def _roster_preview(school: School, wave: Wave, check: RosterCheck, text: str) -> str:
+    """How the file was read, before anything is saved: the file goes back signed (and compressed)
+    in the form, so saving reads exactly the file that was previewed."""
+    references = [entry["pupil_reference"] for entry in check.entries]
+    return render_template(
+        "school/roster_preview.html",
+        school=school,
+        wave=wave,
+        check=check,
+        pupils=len(check.entries),
+        already=wave_data.count_on_roster(wave, school, references),
+        classes=sorted({e["class_name"] for e in check.entries if e["class_name"]}, key=natural_key),
+        payload=_preview_signer().dumps({"wave": wave.id, "school": school.id, "roster": text}),
+        nav="schools",
+    )
+
+
+@bp.post("/<int:urn>/waves/<int:wave_id>/roster")
+@school_lead
+def save_roster(urn: int, wave_id: int):
+    """Save the roster the lead has just previewed."""
+    school = school_or_404(urn)
+    wave = wave_or_404(school, wave_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        signed = _preview_signer().loads(request.form.get("roster", ""), max_age=PREVIEW_MAX_AGE)
+    except BadData:
+        signed = None
+    if not isinstance(signed, dict) or (signed.get("wave"), signed.get("school")) != (wave.id, school.id):
+        flash("That preview has expired or is not for this wave. Upload the roster again.")
+        return redirect(url_for("school.wave", urn=urn, wave_id=wave_id, _anchor="section-roster"))
+    try:
+        added, updated = wave_data.import_roster(
+            wave, school, io.StringIO(str(signed.get("roster", ""))), actor=current_user
+        )
+    except ImportProblems as error:  # the questionnaire's years cannot change, but be safe
+        form = RosterForm(formdata=None)
+        form.roster.errors.append(f"The file has {len(error.problems)} problems; nothing was saved.")
+        return _wave_page(school, wave, form=form, problems=error.problems), 400
+    flash(f"Roster saved: {added} pupils added, {updated} updated.")
+    return redirect(url_for("school.wave", urn=urn, wave_id=wave_id))
+
+
+TEMPLATE_ROWS = [
+    ["A1001", "7", "F", "WHIT", "WBRI", "N", "N", "N", "N", "7A"],
+    ["A1002", "7", "M", "ASIA", "APKN", "K", "Y", "Y", "N", "7B"],
+    ["A1003", "8", "F", "BLAC", "BAFR", "E", "N", "N", "Y", "8A"],
+]
+
+
+@bp.get("/<int:urn>/roster-template.csv")
+@school_lead
+def roster_template(urn: int):
+    """A roster CSV with the columns and three made-up pupils, to copy a school's MIS export into."""
+    school_or_404(urn)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(ROSTER_COLUMNS)
+    writer.writerows(TEMPLATE_ROWS)
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="roster-template.csv"'},
     )
 
 

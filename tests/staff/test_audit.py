@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from itsdangerous import URLSafeTimedSerializer
 
 from survey.data.safeguarding import raise_concern
 from survey.extensions import db
@@ -41,6 +42,8 @@ NOT_DATA: dict[tuple[str, str], str] = {
     ("school.overview", "GET"): "the school's waves with whole-wave totals only (roster size, finished)",
     ("school.wave", "GET"): "the roster and code forms with whole-wave totals; no roster line is ever shown",
     ("school.new_wave", "GET"): "a form",
+    ("school.wave", "POST"): "reads an uploaded roster and shows how it was read; saves nothing",
+    ("school.roster_template", "GET"): "a blank roster template with three made-up pupils",
     ("school.trusted_adult", "GET"): "a form holding the school's own text",
     ("school.you_said_we_did", "GET"): "a form holding the school's own text",
     ("review.index", "GET"): "finding a school by name or URN",
@@ -70,13 +73,16 @@ class Step:
     files: bool = False
 
 
+def roster_text() -> str:
+    header = (
+        "pupil_reference,year_group,gender,ethnicity_major,ethnicity_minor,sen,fsm,eal,looked_after,class"
+    )
+    return header + "\nN001,7,F,WHIT,WBRI,N,N,N,N,7A\n"
+
+
 def steps(ids: dict) -> dict[tuple[str, str], list[Step]]:
     """What to request for every audited address, with the ids of the test's data."""
     urn, wave = ids["urn"], ids["wave"]
-    roster = (
-        "pupil_reference,year_group,gender,ethnicity_major,ethnicity_minor,sen,fsm,eal,looked_after,class\n"
-    )
-    roster += "N001,7,F,WHIT,WBRI,N,N,N,N,7A\n"
     register = "URN,EstablishmentName,LA (code),LA (name),PhaseOfEducation (name),"
     register += "TypeOfEstablishment (name),Trusts (name)\n100009,New School,203,Eastshire,Primary,Academy,\n"
     dates = {"opens": ["1", "1", "2026"], "closes": ["1", "1", "2030"], "questionnaire": "national-secondary"}
@@ -99,14 +105,13 @@ def steps(ids: dict) -> dict[tuple[str, str], list[Step]]:
         ("school.rates_download", "GET"): [
             Step(lead, "GET", f"/school/{urn}/waves/{wave}/rates/rates-fsm.csv", "export_table")
         ],
-        ("school.wave", "POST"): [
+        ("school.save_roster", "POST"): [
             Step(
                 lead,
                 "POST",
-                f"/school/{urn}/waves/{wave}/",
+                f"/school/{urn}/waves/{wave}/roster",
                 "import_roster",
-                files=True,
-                data={"roster": (roster, "roster.csv")},
+                data={"roster": ids.get("roster_preview", "")},
             )
         ],
         ("school.codes", "POST"): [
@@ -318,8 +323,10 @@ def ids(loaded, schools) -> dict:
         lead_id = db.session.scalar(sa.select(User.id).filter_by(email=USERS["school_lead"][0]))
         concern = raise_concern(school_id=school.id, wave_id=wave.id, response_id=made["P001"].response_id,
                                 question_id="say_better", language="en", text=SECRET, matches=[])  # fmt: skip
+        signer = URLSafeTimedSerializer(loaded.config["SECRET_KEY"], salt="roster-preview")
+        preview = signer.dumps({"wave": wave.id, "school": school.id, "roster": roster_text()})
         return {"urn": schools["a"], "wave": wave.id, "lead_id": lead_id, "secrets": secrets,
-                "concern": concern.id}  # fmt: skip
+                "concern": concern.id, "roster_preview": preview}  # fmt: skip
 
 
 def _named(event: AuditEvent) -> dict[str, str]:

@@ -41,11 +41,24 @@ def wave_id(school_lead_client):
     return int(re.search(r"/waves/(\d+)/", response.headers["Location"]).group(1))
 
 
-def upload(client, wave_id: int, text: str, name="roster.csv"):
+def preview(client, wave_id: int, text: str, name="roster.csv"):
+    """Upload a roster: the page that shows how it was read (or its problems). Nothing is saved."""
     return client.post(
         f"/school/100001/waves/{wave_id}/",
         data={"roster": (io.BytesIO(text.encode()), name)},
         content_type="multipart/form-data",
+    )
+
+
+def upload(client, wave_id: int, text: str, name="roster.csv"):
+    """Upload a roster and, if it was read without problems, save it as previewed."""
+    response = preview(client, wave_id, text, name)
+    page = check_page(response)
+    form = page.find("form", action=f"/school/100001/waves/{wave_id}/roster")
+    if form is None:
+        return response
+    return client.post(
+        form["action"], data={i["name"]: i["value"] for i in form.select("input[type=hidden]")}
     )
 
 
@@ -100,6 +113,87 @@ def test_a_bad_roster_lists_every_problem_and_saves_nothing(school_lead_client, 
 def test_a_file_that_is_not_csv_is_refused(school_lead_client, wave_id):
     page = check_page(upload(school_lead_client, wave_id, "hello", name="roster.exe"))
     assert "The roster must be a CSV file" in page.select_one(".govuk-error-summary").get_text()
+
+
+# An export from a school's MIS as it comes, with its own column names and spellings.
+MIS_EXPORT = """Admission No,Surname Initial,Year,Reg Group,Gender,Ethnicity,SEN Status,FSM Eligible,First Language,In Care
+A1001,S,Year 7,7A,Female,White - British,No Special Educational Needs,Yes,English,No
+A1002,K,Year 7,7A,Male,Asian or Asian British - Pakistani,SEN Support,No,Urdu,No
+A1003,O,Year 8,8B,Female,Black or Black British - African,EHC Plan,False,Other than English,Yes
+A1004,W,Yr 9,9C,Male,Mixed - White and Black Caribbean,School-maintained IDP,N,Believed to be English,
+A1005,P,Y10,10A,Unknown,Information Not Yet Obtained,,Y,Polish,N
+A1006,J,Year 11,11Z,F,White,IDP maintained by the local authority,,Unclassified,
+A1007,L,Year 7,7B,Female,Any Other White Background,SEN support,No,English,No
+"""
+
+
+def test_an_mis_export_is_previewed_with_its_values_mapped_then_saved(school_lead_client, wave_id, loaded):
+    page = check_page(preview(school_lead_client, wave_id, MIS_EXPORT))
+    assert page.find("h1").get_text(strip=True) == "Check how your roster was read"
+    assert "7 pupils in 6 classes" in page.get_text(" ")
+    columns = {
+        r.th.get_text(strip=True): r.td.get_text(strip=True) for r in page.select("#roster-columns tbody tr")
+    }
+    assert columns["Admission No"] == "pupil_reference" and columns["Reg Group"] == "class"
+    assert columns["First Language"] == "eal" and "Surname Initial" not in columns
+    values = {
+        (r.select("td")[0].get_text(strip=True), r.th.get_text(strip=True)): (
+            r.select("td")[1].get_text(strip=True), r.select("td")[2].get_text(strip=True)
+        )
+        for r in page.select("#roster-values tbody tr")
+    }  # fmt: skip
+    assert values[("Year", "Year 7")] == ("Year 7", "3")
+    assert values[("Gender", "Female")] == ("Female (F)", "3")
+    assert values[("Ethnicity", "White - British")] == ("White – British (WHIT, WBRI)", "1")
+    assert values[("SEN Status", "School-maintained IDP")][0].endswith("(K)")
+    assert values[("SEN Status", "IDP maintained by the local authority")][0].endswith("(E)")
+    assert values[("First Language", "Polish")][0].startswith("Y (yes)")
+    with loaded.app_context():  # nothing saved yet
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(RosterEntry)) == 0
+    assert upload(school_lead_client, wave_id, MIS_EXPORT).status_code == 302
+    with loaded.app_context():
+        saved = {e.pupil_reference: e for e in db.session.scalars(sa.select(RosterEntry))}
+    assert {r: (e.year_group, e.class_name, e.gender) for r, e in saved.items() if r in ("A1001", "A1005")} == {
+        "A1001": (7, "7A", "F"), "A1005": (10, "10A", None)
+    }  # fmt: skip
+    a2, a3, a4, a6 = saved["A1002"], saved["A1003"], saved["A1004"], saved["A1006"]
+    assert (a2.ethnicity_major, a2.ethnicity_minor, a2.sen.value, a2.eal) == ("ASIA", "APKN", "K", True)
+    assert (a3.ethnicity_minor, a3.sen.value, a3.fsm, a3.looked_after) == ("BAFR", "E", False, True)
+    assert (a4.ethnicity_major, a4.ethnicity_minor, a4.sen.value, a4.eal) == ("MIXD", "MWBC", "K", False)
+    assert (a6.ethnicity_major, a6.ethnicity_minor, a6.sen.value, a6.eal) == ("WHIT", None, "E", None)
+
+
+def test_an_mis_export_with_problems_names_each_by_line_and_its_own_column(school_lead_client, wave_id):
+    bad = MIS_EXPORT.replace("Year 8,8B,Female", "Year 14,8B,Femme").replace("Urdu,No", "Urdu,Maybe")
+    page = check_page(preview(school_lead_client, wave_id, bad))
+    problems = [li.get_text(" ", strip=True) for li in page.select(".govuk-inset-text li")]
+    assert problems == [
+        "line 3, column 'In Care': 'Maybe' is not Y, N or blank (or Yes, No)",
+        "line 4, column 'Year': 14 is not a year this questionnaire is for (7–13)",
+        "line 4, column 'Gender': 'Femme' is not one of F, M, O (Female, Male, Other) or blank",
+    ]
+    missing = check_page(preview(school_lead_client, wave_id, "Admission No,Year\nA1,7\n"))
+    assert "missing column(s) 'gender'" in missing.get_text(" ")
+
+
+def test_the_roster_template_reads_back_without_mapping(school_lead_client, wave_id):
+    response = school_lead_client.get("/school/100001/roster-template.csv")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="roster-template.csv"'
+    text = response.get_data(as_text=True).lstrip("\ufeff")
+    assert text.splitlines()[0] == HEADER.strip()
+    page = check_page(preview(school_lead_client, wave_id, text))
+    assert "3 pupils in 3 classes" in page.get_text(" ")
+    assert "Every value was already in the template’s codes" in page.get_text()
+    assert not page.select("#roster-columns")
+
+
+def test_a_tampered_or_stale_preview_saves_nothing(school_lead_client, wave_id, loaded):
+    response = school_lead_client.post(f"/school/100001/waves/{wave_id}/roster", data={"roster": "x.y.z"})
+    assert response.status_code == 302
+    page = check_page(school_lead_client.get(response.headers["Location"]))
+    assert "Upload the roster again" in page.get_text()
+    with loaded.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(RosterEntry)) == 0
 
 
 def test_codes_are_issued_once_as_csv_and_reprinting_replaces_unused_ones(
