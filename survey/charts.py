@@ -19,8 +19,9 @@ What every chart does:
   marker or label, lines have their own dash pattern and marker, and a legend says what each means.
 * ``viewBox`` with ``width="100%"``: the chart shrinks to a 320 px phone without scrolling. The layout
   is narrow (360 units wide) with each row's label above its mark, so text stays readable when small.
-* A suppressed value (None or NaN: fewer than 10 pupils) is never drawn; ``suppressed_label`` is written
-  in its place. Pass the translated text (``_("fewer than 10")``).
+* A hidden value (None or NaN) is never drawn; ``suppressed_label`` is written in its place: by
+  default the one label of every hidden cell, ``survey.tables.HIDDEN`` ("hidden to protect pupils").
+  Pass the translated text of the same label, never words that say why it is hidden.
 
 Other words drawn by the charts (legend entries) are in :data:`DEFAULT_TEXT`; pass ``text={...}`` with
 translations of any of them.
@@ -38,6 +39,8 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from analysis.funnel import funnel_limits  # the limit formulas live with the fit
+
+from .tables import HIDDEN
 
 __all__ = [
     "DEFAULT_TEXT",
@@ -98,7 +101,7 @@ def estimate_chart(
     axis_label: str,
     reference: float | None = None,
     reference_label: str | None = None,
-    suppressed_label: str = "fewer than 10",
+    suppressed_label: str = HIDDEN,
     decimals: int = 1,
     text: Mapping[str, str] | None = None,
 ) -> Markup:
@@ -184,7 +187,7 @@ def gap_chart(
     title: str,
     description: str,
     axis_label: str,
-    suppressed_label: str = "fewer than 10",
+    suppressed_label: str = HIDDEN,
     decimals: int = 1,
     text: Mapping[str, str] | None = None,
 ) -> Markup:
@@ -293,7 +296,7 @@ def bar_chart(
     description: str,
     axis_label: str,
     percent: bool = True,
-    suppressed_label: str = "fewer than 10",
+    suppressed_label: str = HIDDEN,
     decimals: int | None = None,
     text: Mapping[str, str] | None = None,
 ) -> Markup:
@@ -372,7 +375,7 @@ def trend_chart(
     description: str,
     domain: tuple[float, float],
     axis_label: str,
-    suppressed_label: str = "fewer than 10",
+    suppressed_label: str = HIDDEN,
     percent: bool = False,
 ) -> Markup:
     """Lines across waves, one per series (up to six), with interval whiskers at each point.
@@ -381,9 +384,9 @@ def trend_chart(
     ----------
     series : list of dict
         ``{"label": "Free school meals", "points": [(wave_label, value, low, high), ...]}``; a point
-        may also be ``(wave_label, value)``. A value of None or NaN is suppressed: the line has a gap
-        there, and the legend says ``"<wave>: fewer than 10"`` under the series' name. Waves are shown
-        in the order they first appear.
+        may also be ``(wave_label, value)``. A value of None or NaN is hidden: the line has a gap
+        there, and the legend says ``"<wave>: hidden to protect pupils"`` under the series' name.
+        Waves are shown in the order they first appear.
     domain : (float, float)
         The value axis range; every value must lie within it.
     axis_label : str
@@ -501,7 +504,7 @@ def funnel_chart(
     y_label: str,
     target: float,
     highlight_label: str | None = None,
-    suppressed_label: str = "fewer than 10",
+    suppressed_label: str = HIDDEN,
     percent: bool = False,
     decimals: int = 1,
     max_labels: int = 10,
@@ -526,7 +529,7 @@ def funnel_chart(
         The horizontal target line (e.g. the national mean).
     highlight_label : str, optional
         The label of the school being viewed: drawn as a large diamond, labelled, and named in the
-        legend. If its value is suppressed the legend says ``"<label>: fewer than 10"`` instead.
+        legend. If its value is suppressed the legend says ``"<label>: hidden to protect pupils"`` instead.
     percent : bool, default False
         Values are percentages.
     max_labels : int, default 10

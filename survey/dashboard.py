@@ -459,7 +459,6 @@ def charts_for(shown: SchoolResults) -> dict:
                 "value": None if r["_suppressed"] else finite(r["gap"]),
                 "low": finite(r["ci_low"]),
                 "high": finite(r["ci_high"]),
-                "suppressed_label": r["_suppressed"] if isinstance(r["_suppressed"], str) else None,
             }
             for r in table.rows
         ]

@@ -2,7 +2,9 @@
 
 A view builds each `Table` from `analysis` output that is already suppressed; the page, the chart's
 data table and the downloads all read the same cells, so an export can never show more than the
-screen. A cell for a hidden value holds `SUPPRESSED` ("fewer than 10"), never the number.
+screen. A hidden cell shows `HIDDEN` ("hidden to protect pupils"), never the number: one label for
+every hidden cell, whatever hid it (fewer than 10 pupils, or hidden so that a small group cannot be
+worked out), because two labels would tell an attacker which hidden cells are the small ones.
 """
 
 from __future__ import annotations
@@ -17,9 +19,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 from flask import Response, abort, request
 
-SUPPRESSED = "fewer than 10"
-# Complementary suppression: a group of 10 or more hidden so that a smaller one cannot be worked out.
-PROTECTED = "hidden to protect a small group"
+# The one label of every hidden cell on pages, charts, downloads and release items (RELEASES.md).
+HIDDEN = "hidden to protect pupils"
 _SAFE_ID = re.compile(r"[a-z][a-z0-9-]*")
 # Spreadsheet programs run cells that start with these as formulas (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -47,15 +48,16 @@ class Table:
             raise ValueError(f"table id {self.id!r} must be lower-case letters, digits and hyphens")
 
     def cell(self, row: dict, column: Column) -> str:
-        """The text shown for one cell: formatted, or "fewer than 10" where it is hidden."""
+        """The text shown for one cell: formatted, or `HIDDEN` where it is hidden."""
         return format_value(row.get(column.key), column.kind, hidden=row.get("_suppressed", False))
 
     @staticmethod
     def hidden(reason) -> str | bool:
-        """The `_suppressed` value of a row from `analysis`'s ``suppressed_reason``."""
+        """The `_suppressed` value of a row from `analysis`'s ``suppressed_reason``: `HIDDEN` for
+        any reason (primary or complementary alike), False when shown."""
         if reason is None or (isinstance(reason, float) and math.isnan(reason)) or reason is False:
             return False
-        return PROTECTED if str(reason) == "complementary" else SUPPRESSED
+        return HIDDEN
 
     def text_rows(self) -> list[list[str]]:
         return [[self.cell(row, column) for column in self.columns] for row in self.rows]
@@ -65,9 +67,10 @@ class Table:
 
 
 def format_value(value, kind: str, *, hidden: bool | str = False) -> str:
-    """A cell's text; `hidden` is True ("fewer than 10") or the words to show instead of a number."""
+    """A cell's text; any truthy `hidden` shows `HIDDEN` (an item of an earlier release may still
+    carry another label: it is shown as the one label too)."""
     if kind != "text" and hidden:
-        return hidden if isinstance(hidden, str) else SUPPRESSED
+        return HIDDEN
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
     if value is None:

@@ -284,7 +284,7 @@ def test_series_wave_and_school_names_are_escaped():
 
 def test_suppressed_estimate_shows_the_label_and_no_marker():
     root = parse(estimate_chart(estimates(), chart_id="scales", axis_label="Score", **COMMON))
-    assert texts(root).count("fewer than 10") == 1
+    assert texts(root).count("hidden to protect pupils") == 1
     assert len(plot_marks(root)) == 3  # four rows, one suppressed
     assert len(plot_marks(root, "app-chart__interval")) == 3
     assert "Being heard" in texts(root)
@@ -297,19 +297,19 @@ def test_suppressed_label_is_the_callers_translation():
         )
     )
     assert "llai na 10" in texts(root)
-    assert "fewer than 10" not in all_text(root)
+    assert "hidden to protect pupils" not in all_text(root)
 
 
 def test_all_rows_suppressed_draw_no_marks_at_all():
     rows = [{"label": "Belonging", "value": None}, {"label": "Safety", "value": float("nan")}]
     root = parse(estimate_chart(rows, chart_id="scales", axis_label="Score", **COMMON))
-    assert texts(root).count("fewer than 10") == 2
+    assert texts(root).count("hidden to protect pupils") == 2
     assert plot_marks(root) == []
 
 
 def test_suppressed_gap_has_no_marker_and_no_value():
     root = parse(gap_chart(GAPS, chart_id="gaps", axis_label="Gap", **COMMON))
-    assert texts(root).count("fewer than 10") == 1
+    assert texts(root).count("hidden to protect pupils") == 1
     assert len(plot_marks(root)) == 3
     assert "nan" not in all_text(root).lower()
 
@@ -319,7 +319,7 @@ def test_suppressed_bar_is_not_drawn_and_a_zero_bar_still_says_0():
     bars = plot_marks(root, "app-chart__bar")
     assert len(bars) == 3
     assert [float(b.get("width")) for b in bars][2] == 0
-    assert texts(root).count("fewer than 10") == 1
+    assert texts(root).count("hidden to protect pupils") == 1
     assert texts(root).count("0%") == 2  # Year 10's value and the axis tick
 
 
@@ -331,7 +331,7 @@ def test_trend_line_breaks_at_a_suppressed_wave_and_the_legend_says_so():
     lines = [e for e in plot.iter() if "app-chart__line" in classes(e)]
     assert lines == []
     assert len([e for e in plot.iter() if "app-chart__marker" in classes(e)]) == 2
-    assert "Summer 2025: fewer than 10" in texts(root)
+    assert "Summer 2025: hidden to protect pupils" in texts(root)
     # The first series has no gap: one line through three points.
     first = next(g for g in root.iter(f"{SVG}g") if "app-chart__series--1" in classes(g))
     (line,) = [e for e in first.iter() if "app-chart__line" in classes(e)]
@@ -358,7 +358,7 @@ def test_funnel_leaves_out_suppressed_schools_and_says_when_the_viewed_school_is
             **COMMON,
         )
     )
-    assert "Fir School: fewer than 10" in legend_texts(root)
+    assert "Fir School: hidden to protect pupils" in " ".join(legend_texts(root))  # may wrap
     (dots,) = plot_marks(root, "app-chart__points")
     assert dots.get("d").count("M") == 1  # Oak only: Fir is suppressed, the others have their own marks
     assert plot_marks(root, "app-chart__marker--highlight") == []

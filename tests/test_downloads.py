@@ -8,7 +8,7 @@ import io
 
 from openpyxl import load_workbook
 
-from survey.tables import SUPPRESSED, Column, Table, to_csv, to_xlsx
+from survey.tables import HIDDEN, Column, Table, to_csv, to_xlsx
 
 TABLE = Table(
     id="scales",
@@ -33,7 +33,7 @@ def test_xlsx_numbers_are_the_figures_shown_on_screen():
     sheet = load_workbook(io.BytesIO(to_xlsx(TABLE))).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2, max_row=3)]
     assert rows[0] == ["Belonging", 1234, 3.75, 0.54, -0.12, 1.99]
-    assert rows[1] == ["Safety", SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED]
+    assert rows[1] == ["Safety", HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN]
     assert sheet.cell(2, 4).number_format == "0%"
 
 

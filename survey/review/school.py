@@ -19,7 +19,7 @@ from ..data import waves as wave_data
 from ..data.results import Results
 from ..models import School
 from ..results.released import Released, school_results
-from ..tables import SUPPRESSED, Column, Table
+from ..tables import HIDDEN, Column, Table
 from .tables import CellTable, Page, _finite
 
 
@@ -267,7 +267,7 @@ def representativeness(
     )
     if n_answered < 10:  # the total itself is hidden, and so is every group of it
         for row in first_rows:
-            row["_hidden"] |= dict.fromkeys(("answered", "answered_share", "rate"), SUPPRESSED)
+            row["_hidden"] |= dict.fromkeys(("answered", "answered_share", "rate"), HIDDEN)
     return first, second
 
 

@@ -30,7 +30,7 @@ from .. import charts
 from ..dashboard import GROUP_LABELS, level_label, lost_learning_questions, scale_title
 from ..data.results import Results
 from ..results.policy import MIN_N
-from ..tables import PROTECTED, SUPPRESSED, Column, Table, format_value
+from ..tables import HIDDEN, Column, Table, format_value
 from .disclosure import Relation, protect
 from .params import COVARIATES, short_question
 
@@ -175,8 +175,7 @@ def compare_page(
     page.facts["value_label"] = value_label
     present = [u for u in national["present"] if u in wanted]
     hidden = [national["hidden"][str(u)] for u in present if str(u) in national["hidden"]]
-    page.facts["small"] = hidden.count("primary")
-    page.facts["protected"] = hidden.count("complementary")
+    page.facts["hidden"] = len(hidden)  # one count: which are small is not said
     page.facts["schools"] = len(present)
 
     rows = national["rows"]
@@ -450,7 +449,7 @@ def _combine(stats: pd.DataFrame) -> dict:
     trials = float(stats["pos_m"].sum())
     if trials:
         found["pct_positive"] = 100 * float(stats["pos_x"].sum()) / trials
-    found["_suppressed"] = SUPPRESSED if n < MIN_N else False
+    found["_suppressed"] = HIDDEN if n < MIN_N else False
     return found
 
 
@@ -475,7 +474,7 @@ def areas_page(
         schools = int(area["school_urn"].nunique())
         record["schools"] = schools
         if schools == 0:
-            record["_suppressed"] = SUPPRESSED if scope_schools else False
+            record["_suppressed"] = HIDDEN if scope_schools else False
             records.append(record)
             return
         record |= _combine(area)
@@ -804,9 +803,7 @@ RATIO_COLUMNS = [
 
 
 def _hidden_words(r: dict) -> str | bool:
-    if not r["hidden"]:
-        return False
-    return SUPPRESSED if r["suppressed_reason"] in ("primary", "comparison") else PROTECTED
+    return HIDDEN if r["hidden"] else False
 
 
 def _area_rows(table: pd.DataFrame, keys: list, group: str) -> list[dict]:
