@@ -18,6 +18,7 @@ NAVIGATION = {
         ("compare", "Compare schools", "review.compare"),
         ("areas", "Areas", "review.areas"),
         ("disproportionality", "Disproportionality", "review.disproportionality"),
+        ("participation", "Participation", "review.participation"),
     ],
     Role.ADMIN: [
         ("schools", "Schools", "admin.schools"),

@@ -25,6 +25,7 @@ from ..sorting import natural_key
 from . import audit
 from . import questionnaires as loaded
 from .actions import user_action
+from .scope import scope_condition
 
 
 @user_action
@@ -394,6 +395,66 @@ def roster_statuses(wave: Wave, school: School) -> list[tuple]:
             )
         ).all()
     )
+
+
+def not_started(wave: Wave, school: School) -> list[tuple[str | None, int, str]]:
+    """(class, year, reference) of each pupil on the school's roster for the wave who has not
+    started: no response at all. Pupils who said "No thanks" have one (taking part is their choice),
+    and pupils whose response was withdrawn are left out."""
+    return list(
+        db.session.execute(
+            select(RosterEntry.class_name, RosterEntry.year_group, RosterEntry.pupil_reference)
+            .outerjoin(PupilCode, PupilCode.roster_entry_id == RosterEntry.id)
+            .outerjoin(Response, Response.pupil_code_id == PupilCode.id)
+            .where(
+                RosterEntry.wave_id == wave.id,
+                RosterEntry.school_id == school.id,
+                RosterEntry.withdrawn_at.is_(None),
+                Response.id.is_(None),
+            )
+        ).all()
+    )
+
+
+def response_times(wave: Wave, school: School) -> list[tuple[datetime, datetime | None]]:
+    """(started, finished or None) of each of the school's responses in the wave, less refusals."""
+    return list(
+        db.session.execute(
+            select(Response.started_at, Response.completed_at).where(
+                Response.wave_id == wave.id,
+                Response.school_id == school.id,
+                Response.status != ResponseStatus.REFUSED,
+            )
+        ).all()
+    )
+
+
+def national_waves() -> list[Wave]:
+    """Waves every school may take part in, newest first."""
+    return list(
+        db.session.scalars(
+            select(Wave).where(Wave.school_id.is_(None)).order_by(Wave.opens_at.desc(), Wave.id.desc())
+        )
+    )
+
+
+def participation(wave: Wave, user: User) -> list[tuple[int, str, str, int, int]]:
+    """(URN, name, local authority, pupils on the roster, finished) of each school in `user`'s scope
+    with a roster for the wave; withdrawn pupils are left out, as if never on the roster."""
+    finished = func.count(Response.id)
+    rows = db.session.execute(
+        select(School.urn, School.name, School.la_name, func.count(RosterEntry.id), finished)
+        .join(RosterEntry, RosterEntry.school_id == School.id)
+        .outerjoin(PupilCode, PupilCode.roster_entry_id == RosterEntry.id)
+        .outerjoin(
+            Response,
+            (Response.pupil_code_id == PupilCode.id) & (Response.status == ResponseStatus.COMPLETE),
+        )
+        .where(RosterEntry.wave_id == wave.id, RosterEntry.withdrawn_at.is_(None), scope_condition(user))
+        .group_by(School.id, School.urn, School.name, School.la_name)
+        .order_by(School.name)
+    ).all()
+    return [(urn, name, la_name, int(roster), int(done)) for urn, name, la_name, roster, done in rows]
 
 
 # The roster columns a school's respondents are compared with, by pupil group.

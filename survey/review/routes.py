@@ -12,9 +12,10 @@ from flask_login import current_user
 
 from ..access import role_required, school_or_404
 from ..data import audit, scope
-from ..models import Role, School, ScopeKind
+from ..data import waves as wave_data
+from ..models import Role, School, ScopeKind, Wave
 from ..results.released import about
-from ..tables import FORMATS, download
+from ..tables import FORMATS, Column, Table, download
 from ..text_input import clean
 from . import bp
 from . import params as p
@@ -42,6 +43,77 @@ def index():
     if query:
         found = scope.find_in_scope(current_user, query, limit=MAX_FOUND + 1)
     return render_template("review/index.html", query=query, found=found, max_found=MAX_FOUND, nav="find")
+
+
+# -- participation by school ----------------------------------------------------------------------
+
+MIN_SHOWN = 10
+
+
+def participation_table(rows: list[tuple[int, str, str, int, int]]) -> Table:
+    """Each school's roster, finished responses and rate; a school with fewer than 10 on its roster
+    or fewer than 10 finished shows no numbers at all."""
+    shown = []
+    for urn, name, la_name, roster, finished in rows:
+        hidden = roster < MIN_SHOWN or finished < MIN_SHOWN
+        rate = 100 * finished / roster if roster else None
+        shown.append({"school": f"{name} ({urn})", "la": la_name, "roster": roster, "finished": finished,
+                      "rate": rate, "_suppressed": hidden})  # fmt: skip
+    return Table(
+        id="participation",
+        title="Participation by school",
+        columns=[
+            Column("school", "School (URN)"),
+            Column("la", "Local authority"),
+            Column("roster", "Pupils on the roster", "count"),
+            Column("finished", "Finished the survey", "count"),
+            Column("rate", "Response rate", "percent"),
+        ],
+        rows=shown,
+        note="Schools with fewer than 10 pupils on the roster, or fewer than 10 finished, show no numbers.",
+    )
+
+
+def _participation() -> tuple[list[Wave], Wave | None, Table | None]:
+    waves = wave_data.national_waves()
+    chosen = request.args.get("wave")
+    if chosen is not None and chosen not in {str(w.id) for w in waves}:
+        abort(404)
+    wave = next((w for w in waves if str(w.id) == chosen), waves[0] if waves else None)
+    if wave is None:
+        return waves, None, None
+    return waves, wave, participation_table(wave_data.participation(wave, current_user))
+
+
+@bp.get("/participation")
+@reviewer
+def participation():
+    """How many pupils took part at each school in the reviewer's area, for a national wave."""
+    waves, wave, table = _participation()
+    if wave is not None and table is not None:
+        audit.record_view("view_participation", actor=current_user, target=f"wave:{wave.id}",
+                          schools=len(table.rows))  # fmt: skip
+    return render_template(
+        "review/participation.html",
+        waves=waves,
+        wave=wave,
+        table=table,
+        downloads=(lambda fmt: url_for("review.participation_table_download", file_format=fmt, wave=wave.id))
+        if wave
+        else None,
+        nav="participation",
+    )
+
+
+@bp.get("/participation/participation.<file_format>")
+@reviewer
+def participation_table_download(file_format: str):
+    _waves, wave, table = _participation()
+    if wave is None or table is None or file_format not in FORMATS:
+        abort(404)
+    audit.record_view("export_table", actor=current_user, target=f"wave:{wave.id}", table=table.id,
+                      format=file_format)  # fmt: skip
+    return download([table], table.id, file_format, f"participation-wave-{wave.id}")
 
 
 # -- shared --------------------------------------------------------------------------------------

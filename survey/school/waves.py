@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+from collections import Counter
+from datetime import date, timedelta
 
 import pandas as pd
 import segno
@@ -23,7 +25,7 @@ from ..data import questionnaires as loaded
 from ..data import waves as wave_data
 from ..data.waves import RATE_GROUPS
 from ..importers import PUPIL_REFERENCE, ROSTER_COLUMNS, ImportProblems, RosterCheck, check_roster
-from ..models import ResponseStatus, School, Wave
+from ..models import ResponseStatus, School, Wave, utcnow
 from ..sorting import natural_key
 from ..tables import Column, Table, download, to_csv
 from . import bp
@@ -319,7 +321,22 @@ def class_session(urn: int, wave_id: int):
     return _slips_page(school, wave, slips)
 
 
-def rate_tables(wave: Wave, school: School) -> list[Table]:
+def _class_order(rows: list[dict], *, by_name: bool) -> list[dict]:
+    """Classes lowest rate first (to see where to follow up), ties and hidden classes in natural
+    order of their names (7A before 10C); or all by name."""
+    if by_name:
+        return sorted(rows, key=lambda r: natural_key(str(r["level"])))
+    return sorted(
+        rows,
+        key=lambda r: (
+            bool(r["_suppressed"]),
+            0 if r["_suppressed"] else r["rate"],
+            natural_key(str(r["level"])),
+        ),
+    )
+
+
+def rate_tables(wave: Wave, school: School, class_order: str = "rate") -> list[Table]:
     """Response rates of the roster by year, class and pupil group; groups under 10 pupils hidden.
 
     Pupils whose response was withdrawn are left out of the roster, as if never on it."""
@@ -344,6 +361,8 @@ def rate_tables(wave: Wave, school: School) -> list[Table]:
             }
             for _, r in found.iterrows()
         ]
+        if group == "class_name":
+            table_rows = _class_order(table_rows, by_name=class_order == "name")
         tables.append(
             Table(
                 id=f"rates-{group.replace('_', '-')}",
@@ -359,11 +378,55 @@ def rate_tables(wave: Wave, school: School) -> list[Table]:
     return tables
 
 
+MAX_DAYS_SHOWN = 28
+
+
+def daily_table(wave: Wave, school: School, today: date) -> Table:
+    """Pupils who started and finished on each of the wave's last days (up to 4 weeks, to today)."""
+    first = wave.opens_at.date()
+    last = min(today, (wave.closes_at - timedelta(microseconds=1)).date())
+    times = wave_data.response_times(wave, school)
+    started = Counter(s.date() for s, _ in times)
+    finished = Counter(f.date() for _, f in times if f is not None)
+    rows = []
+    total = sum(
+        count
+        for day, count in finished.items()
+        if day < max(first, last - timedelta(days=MAX_DAYS_SHOWN - 1))
+    )
+    day = max(first, last - timedelta(days=MAX_DAYS_SHOWN - 1))
+    while day <= last:
+        total += finished[day]
+        rows.append(
+            {
+                "day": day.strftime("%a %-d %b"),
+                "started": started[day],
+                "finished": finished[day],
+                "total": total,
+            }
+        )
+        day += timedelta(days=1)
+    return Table(
+        id="rates-by-day",
+        title="Responses per day",
+        columns=[
+            Column("day", "Day"),
+            Column("started", "Started", "count"),
+            Column("finished", "Finished", "count"),
+            Column("total", "Finished so far", "count"),
+        ],
+        rows=rows,
+        note=f"The last {MAX_DAYS_SHOWN} days of the wave at most. Pupils who said no thanks are not "
+        "counted.",
+    )
+
+
 @bp.get("/<int:urn>/waves/<int:wave_id>/rates")
 @school_lead
 def rates(urn: int, wave_id: int):
     school = school_or_404(urn)
     wave = wave_or_404(school, wave_id)
+    class_order = "name" if request.args.get("classes") == "name" else "rate"
     audit.record_view(
         "view_response_rates", actor=current_user, target=f"wave:{wave.id}", school_urn=school.urn
     )
@@ -372,7 +435,9 @@ def rates(urn: int, wave_id: int):
         school=school,
         wave=wave,
         progress=wave_data.wave_progress(wave, school),
-        tables=rate_tables(wave, school),
+        tables=rate_tables(wave, school, class_order),
+        daily=daily_table(wave, school, utcnow().date()) if wave.opens_at <= utcnow() else None,
+        class_order=class_order,
         downloads=lambda table_id: (
             lambda fmt: url_for(
                 "school.rates_download", urn=urn, wave_id=wave_id, table_id=table_id, file_format=fmt
@@ -382,12 +447,35 @@ def rates(urn: int, wave_id: int):
     )
 
 
+@bp.get("/<int:urn>/waves/<int:wave_id>/not-started")
+@school_lead
+def not_started(urn: int, wave_id: int):
+    """A printable list of the pupils not yet started, a page per class, to follow up in class."""
+    school = school_or_404(urn)
+    wave = wave_or_404(school, wave_id)
+    pupils = sorted(
+        wave_data.not_started(wave, school),
+        key=lambda p: (natural_key(p[0]), natural_key(p[2])),
+    )
+    groups = [
+        {"class": class_name, "references": [reference for _, _, reference in members]}
+        for class_name, members in itertools.groupby(pupils, key=lambda p: p[0])
+    ]
+    audit.record_view("view_not_started", actor=current_user, target=f"wave:{wave.id}", school_urn=school.urn,
+                      count=len(pupils))  # fmt: skip
+    page = render_template(
+        "school/not_started.html", school=school, wave=wave, groups=groups, count=len(pupils), nav="schools"
+    )
+    return page, 200, {"Cache-Control": "no-store"}
+
+
 @bp.get("/<int:urn>/waves/<int:wave_id>/rates/<table_id>.<file_format>")
 @school_lead
 def rates_download(urn: int, wave_id: int, table_id: str, file_format: str):
     school = school_or_404(urn)
     wave = wave_or_404(school, wave_id)
-    response = download(rate_tables(wave, school), table_id, file_format, f"{school.urn}-wave-{wave.id}")
+    tables = [*rate_tables(wave, school), daily_table(wave, school, utcnow().date())]
+    response = download(tables, table_id, file_format, f"{school.urn}-wave-{wave.id}")
     audit.record_view("export_table", actor=current_user, target=f"wave:{wave.id}", school_urn=school.urn,
                       table=table_id, format=file_format)  # fmt: skip
     return response

@@ -71,6 +71,7 @@ class Step:
     names: tuple[str, ...] = ("school", "wave")  # what the event must name
     data: dict = field(default_factory=dict)
     files: bool = False
+    wave: str = "wave"  # which of the test's waves the event must name
 
 
 def roster_text() -> str:
@@ -88,6 +89,7 @@ def steps(ids: dict) -> dict[tuple[str, str], list[Step]]:
     dates = {"opens": ["1", "1", "2026"], "closes": ["1", "1", "2030"], "questionnaire": "national-secondary"}
     lead, reviewer, admin, dsl = "school_lead", "reviewer", "admin", "dsl"
     concern = ids.get("concern", 1)
+    national = ids.get("national", 1)
     withdraw = {"by": "reference", "urn": str(urn), "wave": str(wave), "reference": "P002"}
     return {
         # the school lead
@@ -101,6 +103,29 @@ def steps(ids: dict) -> dict[tuple[str, str], list[Step]]:
         ],
         ("school.rates", "GET"): [
             Step(lead, "GET", f"/school/{urn}/waves/{wave}/rates", "view_response_rates")
+        ],
+        ("school.not_started", "GET"): [
+            Step(lead, "GET", f"/school/{urn}/waves/{wave}/not-started", "view_not_started")
+        ],
+        ("review.participation", "GET"): [
+            Step(
+                reviewer,
+                "GET",
+                f"/review/participation?wave={national}",
+                "view_participation",
+                ("wave",),
+                wave="national",
+            )
+        ],
+        ("review.participation_table_download", "GET"): [
+            Step(
+                reviewer,
+                "GET",
+                f"/review/participation/participation.csv?wave={national}",
+                "export_table",
+                ("wave",),
+                wave="national",
+            )
         ],
         ("school.rates_download", "GET"): [
             Step(lead, "GET", f"/school/{urn}/waves/{wave}/rates/rates-fsm.csv", "export_table")
@@ -323,10 +348,14 @@ def ids(loaded, schools) -> dict:
         lead_id = db.session.scalar(sa.select(User.id).filter_by(email=USERS["school_lead"][0]))
         concern = raise_concern(school_id=school.id, wave_id=wave.id, response_id=made["P001"].response_id,
                                 question_id="say_better", language="en", text=SECRET, matches=[])  # fmt: skip
+        national = Wave(name="National autumn", questionnaire_id="national-secondary", questionnaire_version=1,
+                        opens_at=now - timedelta(days=3), closes_at=now + timedelta(days=30))  # fmt: skip
+        db.session.add(national)
+        db.session.commit()
         signer = URLSafeTimedSerializer(loaded.config["SECRET_KEY"], salt="roster-preview")
         preview = signer.dumps({"wave": wave.id, "school": school.id, "roster": roster_text()})
         return {"urn": schools["a"], "wave": wave.id, "lead_id": lead_id, "secrets": secrets,
-                "concern": concern.id, "roster_preview": preview}  # fmt: skip
+                "concern": concern.id, "roster_preview": preview, "national": national.id}  # fmt: skip
 
 
 def _named(event: AuditEvent) -> dict[str, str]:
@@ -374,7 +403,7 @@ def test_every_view_of_pupil_data_every_export_and_every_change_is_audited(clien
             if "school" in step.names:
                 assert named["school"] == str(ids["urn"]), key
             if "wave" in step.names and step.action != "create_wave":
-                assert named["wave"] == str(ids["wave"]), key
+                assert named["wave"] == str(ids[step.wave]), key
             recorded_text = str([(e.target, e.detail) for e in new]).upper()
             leaked = [s for s in ids["secrets"] if s.upper() in recorded_text]
             assert not leaked, f"{key}: the audit log holds {leaked}"
@@ -392,7 +421,12 @@ def test_command_line_exports_and_purges_are_audited(runner, loaded, ids, tmp_pa
     assert result.exit_code == 0, result.output
     (export,) = events("export_responses")
     assert (export.actor, export.user_id) == ("cli", None)
-    assert export.detail == {"rows": 22, "waves": [ids["wave"]], "free_text": True, "format": "csv"}
+    assert export.detail == {
+        "rows": 22,
+        "waves": [ids["wave"], ids["national"]],
+        "free_text": True,
+        "format": "csv",
+    }
 
     dry = runner.invoke(args=["purge", "--older-than", "3y", "--dry-run"])
     assert dry.exit_code == 0 and events("purge") == []  # a dry run changes nothing, the log included
