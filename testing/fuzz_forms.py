@@ -134,7 +134,10 @@ FORMS: dict[str, FormRoute] = {
     "pupil.before_you_start": FormRoute(
         ("pupil", "pupil_agreed", "anonymous"),
         lambda world, n: "/before-you-start" + ("?review=1" if n % 2 else ""),
-        {"choice": st.sampled_from(["yes", "no", "maybe", "YES", ""])},
+        {
+            "choice": st.sampled_from(["yes", "no", "maybe", "YES", ""]),
+            "confirm": st.sampled_from(["yes", "", "no"]),
+        },
     ),
     "pupil.section": FormRoute(
         ("pupil_saved", "pupil_agreed", "pupil", "anonymous"),

@@ -136,6 +136,9 @@ def agree(pupil: Pupil, language: str) -> store.ResponseRow:
     if pupil.response is None:
         pupil.response = store.begin_response(pupil.code, pupil.wave, language)
         pupil.answers = {}
+    elif pupil.response.status == ResponseStatus.REFUSED:  # changed their mind: "No thanks" is undone
+        pupil.response = store.take_part_after_all(pupil.response.id, language)
+        pupil.answers = {}
     return pupil.response
 
 

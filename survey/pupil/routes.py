@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from questionnaires import Section
 
@@ -135,7 +135,7 @@ def _find_code(typed: str):
     pupil = journey.load_pupil(code_id) if code_id is not None else None
     if pupil is None:
         return None, messages.CODE_UNKNOWN
-    if pupil.response is not None and pupil.response.status != ResponseStatus.IN_PROGRESS:
+    if pupil.response is not None and pupil.response.status == ResponseStatus.COMPLETE:
         return None, messages.CODE_USED
     now = utcnow()
     if now < pupil.wave.opens_at:
@@ -146,7 +146,7 @@ def _find_code(typed: str):
 
 
 def _resume_url(pupil: journey.Pupil) -> str:
-    if pupil.response is None:
+    if pupil.response is None or pupil.response.status == ResponseStatus.REFUSED:
         return url_for("pupil.before_you_start")
     section = journey.resume_page(pupil, journey.routing_values(journey.saved_answers(pupil)))
     return url_for("pupil.section", section_id=section.id) if section else url_for("pupil.check_answers")
@@ -155,13 +155,16 @@ def _resume_url(pupil: journey.Pupil) -> str:
 @bp.route("/before-you-start", methods=["GET", "POST"])
 @pupil_required
 def before_you_start(pupil: journey.Pupil):
-    agreed = pupil.response is not None
+    refused = pupil.response is not None and pupil.response.status == ResponseStatus.REFUSED
+    agreed = pupil.response is not None and not refused
     if agreed and not request.args.get("review"):
         return redirect(_resume_url(pupil))
     form = FlaskForm()
     if form.validate_on_submit():
         choice = request.form.get("choice")
         if choice == "no" and not agreed:
+            if request.form.get("confirm") != "yes":  # one tap is easy to make by mistake: ask first
+                return render_template("pupil/no_thanks_confirm.html", form=form)
             journey.refuse(pupil, language())
             return redirect(url_for("pupil.no_thanks"))
         if choice != "yes":
@@ -175,21 +178,31 @@ def before_you_start(pupil: journey.Pupil):
         # you_said_we_did() global, which would take a second connection through the ORM session.
         school = store.school(pupil.code.school_id)
         changes = school.you_said_we_did if school else None
-        key = ("before_you_start", language(), pupil.primary, pupil.anonymous, agreed, changes)
+        key = ("before_you_start", language(), pupil.primary, pupil.anonymous, agreed, refused, changes)
         return rendering.render(
             key,
             "pupil/before_you_start.html",
             {},
             pupil=pupil,
             agreed=agreed,
+            refused=refused,
             you_said_we_did=lambda school_id: changes,
         )
-    return render_template("pupil/before_you_start.html", form=form, pupil=pupil, agreed=agreed)
+    return render_template(
+        "pupil/before_you_start.html", form=form, pupil=pupil, agreed=agreed, refused=refused
+    )
 
 
 @bp.get("/no-thanks")
 def no_thanks():
     return render_template("pupil/no_thanks.html", form=FlaskForm())
+
+
+@bp.get("/stop")
+@pupil_required
+def stop(pupil: journey.Pupil):
+    """From the "Stop and hand over" link on every question page: what is kept, and the button."""
+    return render_template("pupil/stop.html", back=_resume_url(pupil))
 
 
 def _section_or_404(pupil: journey.Pupil, section_id: str) -> Section:
@@ -202,8 +215,8 @@ def _section_or_404(pupil: journey.Pupil, section_id: str) -> Section:
 @bp.route("/section/<section_id>", methods=["GET", "POST"])
 @pupil_required
 def section(pupil: journey.Pupil, section_id: str):
-    if pupil.response is None:
-        return redirect(url_for("pupil.before_you_start"))
+    if pupil.response is None or pupil.response.status == ResponseStatus.REFUSED:
+        return redirect(url_for("pupil.before_you_start"))  # a refusal is undone there, or kept
     if pupil.response.status != ResponseStatus.IN_PROGRESS:
         return redirect(url_for("pupil.finished"))
     page = _section_or_404(pupil, section_id)
@@ -240,7 +253,8 @@ def section(pupil: journey.Pupil, section_id: str):
     lang = language()
     shown = shown_values(questions, answers, raw)
     built = [
-        rendering.render_question(q, shown.get(q.id), lang, errors.get(q.id), pupil.primary)
+        _follow_up_note(q)
+        + rendering.render_question(q, shown.get(q.id), lang, errors.get(q.id), pupil.primary)
         for q in questions
     ]
     context = {
@@ -267,6 +281,13 @@ def section(pupil: journey.Pupil, section_id: str):
         version=version,
         **context,
     )
+
+
+def _follow_up_note(question) -> Markup:
+    """A follow-up says why it is there: it shows only because of an answer above it."""
+    if question.show_if is None:
+        return Markup("")
+    return Markup('<p class="govuk-body app-follow-up"><strong>%s</strong></p>') % messages.FOLLOW_UP
 
 
 _VERSION = re.compile(r"[0-9a-f]{16}")
@@ -339,8 +360,8 @@ def _same_page(page: Section) -> str:
 @bp.route("/check-your-answers", methods=["GET", "POST"])
 @pupil_required
 def check_answers(pupil: journey.Pupil):
-    if pupil.response is None:
-        return redirect(url_for("pupil.before_you_start"))
+    if pupil.response is None or pupil.response.status == ResponseStatus.REFUSED:
+        return redirect(url_for("pupil.before_you_start"))  # a refusal is undone there, or kept
     if pupil.response.status != ResponseStatus.IN_PROGRESS:
         return redirect(url_for("pupil.finished"))
     answers = journey.saved_answers(pupil)
@@ -395,6 +416,8 @@ def check_answers(pupil: journey.Pupil):
 def finished(pupil: journey.Pupil):
     if pupil.response is None or pupil.response.status == ResponseStatus.IN_PROGRESS:
         return redirect(_resume_url(pupil))
+    if pupil.response.status == ResponseStatus.REFUSED:
+        return redirect(url_for("pupil.no_thanks"))
     school = store.school(pupil.code.school_id)
     trusted_adult = school.trusted_adult_text if school else None
     g.compact = True

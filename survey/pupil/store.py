@@ -218,6 +218,20 @@ def begin_response(
     return ResponseRow(*row)
 
 
+def take_part_after_all(response_id: int, language: str) -> ResponseRow:
+    """A pupil who said "No thanks" changed their mind (the wave still open): their response starts
+    now, with no answers, as if they had said yes the first time."""
+    now = utcnow()
+    columns = (RESPONSE.c.id, RESPONSE.c.status, RESPONSE.c.progress, RESPONSE.c.updated_at)
+    connection().execute(
+        update(RESPONSE)
+        .where(RESPONSE.c.id == response_id, RESPONSE.c.status == ResponseStatus.REFUSED)
+        .values(status=ResponseStatus.IN_PROGRESS, completed_at=None, started_at=now, updated_at=now,
+                language=language, progress=0)
+    )  # fmt: skip
+    return ResponseRow(*connection().execute(select(*columns).where(RESPONSE.c.id == response_id)).one())
+
+
 def finish(response_id: int, language: str) -> None:
     """Mark the response complete, if it is still in progress."""
     connection().execute(

@@ -271,6 +271,29 @@ def test_read_aloud_in_welsh_and_without_the_decorative_symbols(new_context, new
     assert button.get_attribute("aria-pressed") == "true"
 
 
+ENGLISH_VOICE_ONLY = """
+(() => {
+  const voices = [{ lang: "en-GB", name: "English", default: true }];
+  window.speechSynthesis.getVoices = () => voices;
+})();
+"""
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", True), ("cy", False)])
+def test_read_aloud_is_hidden_when_the_device_has_no_voice_for_the_language(
+    new_context, new_code, language, shown
+):
+    context = new_context()
+    context.add_init_script(ENGLISH_VOICE_ONLY)
+    sign_in(context, new_code("national-primary"))
+    page = context.new_page()
+    page.goto(f"/language/{language}?next=/section/belonging")
+    assert page.locator("html").get_attribute("lang") == language
+    buttons = page.locator(".app-read-aloud")
+    assert buttons.count() >= 2
+    assert [buttons.nth(i).is_visible() for i in range(buttons.count())] == [shown] * buttons.count()
+
+
 def test_no_read_aloud_without_javascript(new_context, new_code):
     page, path = pupil_page(new_context, new_code, javascript=False)
     page.goto(path)

@@ -209,6 +209,12 @@ def test_no_thanks_page(page, new_code, translate, live_app, language):
     journey = Journey(page, translate, language=language)
     journey.start(code)
     journey.submit("No thanks")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        journey._("Are you sure you do not want to take part?")
+    )
+    assert_no_axe_violations(page, f"no thanks: are you sure, in {language}")
+    assert_no_horizontal_scroll(page, f"no thanks: are you sure, in {language}")
+    journey.submit("Yes, I do not want to take part")
     assert path(page) == "/no-thanks"
     expect(page.get_by_role("heading", level=1)).to_have_text(journey._("That is fine. Thank you"))
     assert_no_axe_violations(page, f"no thanks, in {language}")
@@ -217,9 +223,25 @@ def test_no_thanks_page(page, new_code, translate, live_app, language):
     assert saved_response(live_app, code) == ("refused", language, {})
 
 
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_stop_and_hand_over_from_a_question_page(page, new_code, translate, live_app, language):
+    journey = Journey(page, translate, language=language)
+    journey.start(new_code("national-primary" if language == "cy" else "national-secondary"))
+    journey.agree()
+    with page.expect_navigation():
+        page.get_by_role("link", name=journey._("Stop and hand over")).click()
+    assert path(page) == "/stop"
+    expect(page.get_by_role("heading", level=1)).to_have_text(journey._("Do you want to stop now?"))
+    assert_no_axe_violations(page, f"stop and hand over, in {language}")
+    assert_no_horizontal_scroll(page, f"stop and hand over, in {language}")
+    journey.submit("Stop and hand over")
+    assert path(page) == "/"
+
+
 def test_the_next_pupil_starts_in_the_language_of_the_last(page, new_code, translate):
     journey = Journey(page, translate, language="cy")
     journey.start(new_code("national-primary"))
     journey.submit("No thanks")
+    journey.submit("Yes, I do not want to take part")
     journey.hand_over()
     expect(page.locator("html")).to_have_attribute("lang", "cy")

@@ -118,16 +118,65 @@ def test_assent_page_tells_pupils_their_rights(client, new_code):
 
 
 @store
-def test_no_thanks_records_a_refusal_and_ends_kindly(client, new_code, app):
+def test_no_thanks_asks_first_records_a_refusal_and_ends_kindly(client, new_code, app):
     code = new_code()
     client.post("/", data={"code": code})
-    response = client.post("/before-you-start", data={"choice": "no"})
+    confirm = check_page(client.post("/before-you-start", data={"choice": "no"}))
+    assert confirm.h1.get_text(strip=True) == "Are you sure you do not want to take part?"
+    assert responses(app) == []  # one tap records nothing
+    response = client.post("/before-you-start", data={"choice": "no", "confirm": "yes"})
     assert response.location == "/no-thanks"
     page = check_page(client.get("/no-thanks")).get_text(" ", strip=True)
     assert "That is fine" in page and "0800 1111" in page
+    assert "If you change your mind, enter your code again before the survey closes" in page
+    assert "already been used" not in page
     assert responses(app) == [(ResponseStatus.REFUSED, 0)]
     assert answers(app) == {}
-    assert str(messages.CODE_USED) in error_text(app.test_client().post("/", data={"code": code}))
+
+
+@store
+def test_the_confirmation_can_take_the_pupil_in_after_all(client, new_code, app):
+    client.post("/", data={"code": new_code()})
+    client.post("/before-you-start", data={"choice": "no"})
+    response = client.post("/before-you-start", data={"choice": "yes", "confirm": "yes"})
+    assert response.location == "/section/belonging"
+    assert responses(app) == [(ResponseStatus.IN_PROGRESS, 0)]
+
+
+@store
+def test_no_thanks_is_undone_with_the_same_code_while_the_wave_is_open(client, new_code, app):
+    code = new_code()
+    client.post("/", data={"code": code})
+    client.post("/before-you-start", data={"choice": "no", "confirm": "yes"})
+    client.post("/hand-over")
+    later = app.test_client()
+    entered = later.post("/", data={"code": code})
+    assert entered.location == "/before-you-start"
+    page = check_page(later.get("/before-you-start")).get_text(" ", strip=True)
+    assert "You said no thanks before" in page
+    assert later.get("/section/belonging").location == "/before-you-start"  # not until they say yes
+    assert later.post("/before-you-start", data={"choice": "yes"}).location == "/section/belonging"
+    assert responses(app) == [(ResponseStatus.IN_PROGRESS, 0)]
+    later.post("/section/belonging", data={"belong_part": "4"})
+    assert answers(app)  # their answers now count
+
+
+def test_no_thanks_cannot_be_undone_after_the_wave_closes(client, new_code, app):
+    code = new_code(opens=-30, closes=-1)
+    assert str(messages.WAVE_CLOSED) in error_text(client.post("/", data={"code": code}))
+
+
+def test_stop_and_hand_over_from_a_question_page(pupil, app):
+    page = check_page(pupil.get("/section/belonging"))
+    link = page.find("a", string="Stop and hand over")
+    assert link["href"] == "/stop"
+    stop = check_page(pupil.get("/stop"))
+    assert stop.h1.get_text(strip=True) == "Do you want to stop now?"
+    assert stop.find("a", string="Go back to the survey")["href"] == "/section/belonging"
+    assert stop.find("form")["action"] == "/hand-over"
+    handed = pupil.post("/hand-over")
+    assert handed.location == "/"
+    assert pupil.get("/section/belonging").location == "/"
 
 
 def test_pages_need_a_code(client):
@@ -454,7 +503,12 @@ def test_a_follow_up_on_the_same_page_is_shown_without_javascript(pupil, app):
         pupil.post(f"/section/{section}", data={})
     response = pupil.post("/section/fairness", data={"unfair_who": "2"})
     assert response.location == "/section/fairness#unfair_why"  # back to the page, at the new question
-    assert check_page(pupil.get("/section/fairness")).select('input[name="unfair_why"]')
+    page = check_page(pupil.get("/section/fairness"))
+    assert page.select('input[name="unfair_why"]')
+    # The follow-up says why it appeared, just before it; the question that asked it does not.
+    notes = page.select(".app-follow-up")
+    assert [n.get_text(strip=True) for n in notes] == ["One more question, because of your answer"]
+    assert notes[0].find_next("input")["name"] == "unfair_why"
     assert (
         pupil.post("/section/fairness", data={"unfair_who": "2", "unfair_why": "1"}).location
         == "/section/safety"

@@ -1,6 +1,8 @@
 // Read-aloud: a "Read aloud" button at the top of each `[data-read-aloud]` question that speaks the
 // question, its hint and its options with the browser's own speech synthesis. Without speech
-// synthesis no button is added; the page is the same as without JavaScript.
+// synthesis no button is added; the page is the same as without JavaScript. When the device lists
+// its voices and none speaks the page's language (often Welsh), the buttons are hidden: a Welsh page
+// read by an English voice is worse than none. An empty list means "not known yet", so they stay.
 
 import { pageLanguage, strings } from "./i18n.mjs";
 
@@ -136,6 +138,25 @@ class Reader {
   }
 }
 
+/** Hide `buttons` once the device's voices are known and none is for `lang`; show them if one comes. */
+function hideWithoutVoice(speech, lang, buttons) {
+  const check = () => {
+    const voices = typeof speech.getVoices === "function" ? speech.getVoices() : [];
+    if (!voices || voices.length === 0) {
+      return; // not listed yet (voices load late), or the browser never lists them
+    }
+    const none = chooseVoice(speech, lang) === null;
+    for (const button of buttons) {
+      button.hidden = none;
+      button.classList.toggle("govuk-!-display-none", none); // .govuk-button's display beats [hidden]
+    }
+  };
+  check();
+  if (typeof speech.addEventListener === "function") {
+    speech.addEventListener("voiceschanged", check);
+  }
+}
+
 export function initReadAloud(root = document) {
   const speech = window.speechSynthesis;
   if (!speech || typeof speech.speak !== "function" || typeof window.SpeechSynthesisUtterance !== "function") {
@@ -166,6 +187,7 @@ export function initReadAloud(root = document) {
     button.addEventListener("click", () => reader.toggle(button, wrapper));
     wrapper.prepend(button);
   }
+  hideWithoutVoice(speech, reader.lang, root.querySelectorAll(".app-read-aloud"));
   // Stop talking when the pupil leaves the page (some browsers carry on after navigating).
   window.addEventListener("pagehide", () => reader.stop());
 }
