@@ -117,6 +117,22 @@ def test_assent_page_tells_pupils_their_rights(client, new_code):
         assert words in page
 
 
+@pytest.mark.parametrize("anonymous", [False, True])
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_primary_before_you_start_is_at_most_80_words(client, new_code, anonymous, language):
+    client.post("/", data={"code": new_code("national-primary", anonymous=anonymous)})
+    client.get(f"/language/{language}")
+    page = check_page(client.get("/before-you-start"))
+    main = page.find("main")
+    for nav in main.select("nav"):
+        nav.decompose()
+    words = main.get_text(" ", strip=True).split()
+    assert len(words) <= 80, (len(words), " ".join(words))
+    # All of it but the buttons is one block that read-aloud reads.
+    assert len(page.select("[data-read-aloud]")) == 1
+    assert "skip" in page.select_one("[data-read-aloud]").get_text() or language == "cy"
+
+
 @store
 def test_no_thanks_asks_first_records_a_refusal_and_ends_kindly(client, new_code, app):
     code = new_code()
