@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import refresh
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -235,6 +236,11 @@ def section(pupil: journey.Pupil, section_id: str):
     raw: dict[str, object] = {}
     if request.method == "POST":
         # CSRFProtect (app-wide) has already checked the token of every POST.
+        switch = request.form.get("switch_language")
+        if switch in LANGUAGES and switch != language():
+            # The language switch submits the page: any error it has is shown in the new language.
+            pupil_session.set_language(switch)
+            refresh()
         posted = _read_post(page, values)
         version = _shown_version() or journey.page_version(page, answers)
         if not posted.errors:

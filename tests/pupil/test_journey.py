@@ -630,3 +630,37 @@ def test_the_check_answers_return_is_kept_when_the_page_is_shown_again(pupil):
         "/section/belonging?return=check&x=1", data={"belong_part": "4", "switch_language": "cy"}
     )
     assert switched.location == "/section/belonging?return=check"
+
+
+def test_the_character_count_speaks_welsh_on_a_welsh_page(pupil):
+    path = "/section/belonging"
+    for _ in range(20):
+        page = check_page(pupil.get(path))
+        if page.select(".govuk-character-count"):
+            break
+        path = pupil.post(path, data={"action": "save"}).location.split("#")[0]
+    english = page.select_one(".govuk-character-count")
+    assert "You can enter up to" in english.get_text()
+    pupil.get("/language/cy")
+    welsh = check_page(pupil.get(path)).select_one(".govuk-character-count")
+    assert "Gelli di ysgrifennu hyd at" in welsh.get_text() and "You can enter" not in welsh.get_text()
+    assert welsh["data-i18n.characters-under-limit.other"] == "Mae gen ti %{count} nod ar ôl"
+    assert welsh["data-i18n.characters-over-limit.two"] == "Mae gen ti %{count} nod yn ormod"
+
+
+def test_switching_language_on_a_page_with_an_error_shows_the_error_in_the_new_language(pupil):
+    path = "/section/belonging"
+    for _ in range(20):
+        page = check_page(pupil.get(path))
+        if page.select(".govuk-character-count"):
+            break
+        path = pupil.post(path, data={"action": "save"}).location.split("#")[0]
+    name = page.select_one(".govuk-character-count textarea")["name"]
+    too_long = pupil.post(path, data={name: "x" * 1501})
+    assert "characters or fewer" in check_page(too_long).select_one(".govuk-error-summary").get_text()
+    switched = pupil.post(path, data={name: "x" * 1501, "switch_language": "cy"})
+    page = check_page(switched)
+    assert page.html["lang"] == "cy"
+    summary = page.select_one(".govuk-error-summary").get_text(" ", strip=True)
+    assert "characters or fewer" not in summary and "1,500" in summary
+    assert page.select_one(f"textarea[name={name}]").get_text() == "x" * 1501  # the text is kept
