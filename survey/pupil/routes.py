@@ -20,6 +20,7 @@ from ..extensions import limiter
 from ..models import ResponseStatus, utcnow
 from . import bp, journey, messages, rendering, safeguarding, store
 from . import session as pupil_session
+from . import wales as wales_words
 from .answers import BadInput
 from .forms import CodeForm
 from .questions import answer_text, shown_values
@@ -231,7 +232,7 @@ def section(pupil: journey.Pupil, section_id: str):
     if resume is not None and pages.index(page) > pages.index(resume):
         return redirect(url_for("pupil.section", section_id=resume.id))
 
-    questions = journey.visible_questions(page, values)
+    questions = _as_read_here(pupil, journey.visible_questions(page, values))
     errors: dict[str, str] = {}
     raw: dict[str, object] = {}
     if request.method == "POST":
@@ -247,7 +248,9 @@ def section(pupil: journey.Pupil, section_id: str):
             return _save_and_move_on(pupil, page, posted, version)
         errors, raw = posted.errors, posted.raw
         # Show the follow-ups the pupil's own answers just asked for, beside the errors.
-        questions = journey.visible_questions(page, {**values, **journey.routing_values(posted.given)})
+        questions = _as_read_here(
+            pupil, journey.visible_questions(page, {**values, **journey.routing_values(posted.given)})
+        )
     else:
         version = journey.page_version(page, answers)
     position = pages.index(page)
@@ -287,6 +290,16 @@ def section(pupil: journey.Pupil, section_id: str):
         version=version,
         **context,
     )
+
+
+def _as_read_here(pupil: journey.Pupil, questions: list) -> list:
+    """The questions in the words of the pupil's country: Wales's ALN and IDPs where the school is
+    in Wales (looked up only for a page that asks about extra help)."""
+    if not any(q.response_set == "sen" for q in questions):
+        return questions
+    school = store.school(pupil.code.school_id)
+    wales = wales_words.in_wales(school.la_code if school else None)
+    return [wales_words.for_school(q, wales) for q in questions]
 
 
 def _follow_up_note(question) -> Markup:
@@ -381,7 +394,7 @@ def check_answers(pupil: journey.Pupil):
     pages = journey.route(pupil, values)
     lang = language()
     # Kept per route (the pages and the questions on them) with a marker for each answer.
-    shown = [(page, journey.visible_questions(page, values)) for page in pages]
+    shown = [(page, _as_read_here(pupil, journey.visible_questions(page, values))) for page in pages]
     places = {q.id: f"a{n}" for n, q in enumerate(q for _, questions in shown for q in questions)}
     answer_texts = {
         places[q.id]: str(escape(answer_text(q, answers.get(q.id), lang)))

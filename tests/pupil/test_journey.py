@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from questionnaires import load
 from survey.data.export import export_responses
 from survey.extensions import db
-from survey.models import Answer, Response, ResponseStatus
+from survey.models import Answer, Response, ResponseStatus, School
 from survey.pupil import messages
 from tests.pages import check_page
 
@@ -664,3 +664,29 @@ def test_switching_language_on_a_page_with_an_error_shows_the_error_in_the_new_l
     summary = page.select_one(".govuk-error-summary").get_text(" ", strip=True)
     assert "characters or fewer" not in summary and "1,500" in summary
     assert page.select_one(f"textarea[name={name}]").get_text() == "x" * 1501  # the text is kept
+
+
+@pytest.mark.parametrize(("la_code", "wales"), [("201", False), ("661", True)])
+def test_the_extra_help_question_uses_wales_words_where_the_school_is_in_wales(
+    client, new_code, app, school, la_code, wales
+):
+    with app.app_context():
+        db.session.get(School, school).la_code = la_code
+        db.session.commit()
+    client.post("/", data={"code": new_code(anonymous=True)})
+    client.post("/before-you-start", data={"choice": "yes"})
+    for section in SECONDARY.sections:
+        if section.id == "about_you":
+            break
+        client.post(f"/section/{section.id}", data={})
+    page = check_page(client.get("/section/about_you"))
+    labels = [label.get_text(" ", strip=True) for label in page.select('label[for^="about_sen"]')]
+    assert any("IDP (Individual Development Plan)" in label for label in labels) is wales
+    assert any("EHCP" in label for label in labels) is not wales
+    client.get("/language/cy")
+    welsh = check_page(client.get("/section/about_you")).get_text(" ", strip=True)
+    assert ("Cynllun Datblygu Unigol" in welsh) is wales
+    # The answer keeps its value and code: an IDP is recorded as a statutory plan (E), as an EHCP is.
+    assert client.post("/section/about_you", data={"about_sen": "3"}).status_code == 302
+    summary = check_page(client.get("/check-your-answers")).get_text(" ", strip=True)
+    assert ("CDU (Cynllun Datblygu Unigol)" in summary) is wales
