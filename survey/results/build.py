@@ -14,15 +14,14 @@ from sqlalchemy import select
 
 import analysis
 
-from .. import dashboard
-from ..data.results import GROUPS, Results
 from ..extensions import db
 from ..models import Answer, Response, ResponseStatus, School, Wave
 from ..review import school as review_school
-from ..review import tables as review_tables
 from ..review.params import level_options
-from . import store
+from . import dashboard, store
+from . import reviewer as review_tables
 from .policy import MIN_N
+from .scored import GROUPS, Results
 
 GROUP_IDS = [g for g, _ in GROUPS]
 ADJUSTMENTS = ("raw", "contextualised")

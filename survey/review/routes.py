@@ -15,12 +15,7 @@ from ..data import audit, scope
 from ..data import waves as wave_data
 from ..models import Role, School, ScopeKind, Wave
 from ..results.released import about
-from ..tables import FORMATS, Column, Table, download
-from ..text_input import clean
-from . import bp
-from . import params as p
-from .school import school_page
-from .tables import (
+from ..results.reviewer import (
     Disproportion,
     Page,
     areas_page,
@@ -28,6 +23,11 @@ from .tables import (
     compare_page,
     disproportionality_page,
 )
+from ..results.table import FORMATS, Column, Table, download
+from ..text_input import clean
+from . import bp
+from . import params as p
+from .school import school_page
 
 MAX_FOUND = 50
 MAX_URN = 2**31 - 1

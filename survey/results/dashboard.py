@@ -1,6 +1,6 @@
 """A school's results, as school leads and reviewers see them: every table already suppressed.
 
-`school_results` turns the scored responses (`survey.data.results`) into `Table`s with `analysis`:
+`school_results` turns the scored responses (`survey.results.scored`) into `Table`s with `analysis`:
 each scale with its benchmarks, the gap between each pupil group and the rest of the school,
 lost learning by group with risk ratios, and trends across waves. Groups of fewer than 10 pupils
 are hidden by `analysis` (with complementary suppression) before a table is built.
@@ -18,14 +18,14 @@ import pandas as pd
 import analysis
 from questionnaires import Questionnaire
 
-from .data.results import GROUPS, Results, percentile
-from .models import School
-from .reference import ETHNICITY_MAJOR, GENDER, SEN
-from .results.policy import MIN_N
-from .tables import Column, Table
+from ..models import School
+from ..reference import ETHNICITY_MAJOR, GENDER, SEN
+from .policy import MIN_N
+from .scored import GROUPS, Results, percentile
+from .table import Column, Table
 
 if TYPE_CHECKING:  # pages pass what they read from a release; only for the type checker
-    from .results.released import Released
+    from .released import Released
 
 YES_NO = {"Y": "Yes", "N": "No"}
 LEVEL_LABELS = {
@@ -428,7 +428,7 @@ def finite(value) -> float | None:
 
 def charts_for(shown: SchoolResults) -> dict:
     """An accessible SVG chart beside each table of the dashboard, drawn from the same rows."""
-    from . import charts
+    from .. import charts
 
     out = {}
     tables = {t.id: t for t in shown.tables}
