@@ -50,6 +50,21 @@ class KeyedCache(Generic[K, V]):
                 self._values.popitem(last=False)
         return value
 
+    def found(self, key: K) -> tuple[bool, V | None]:
+        """(True, value) when `key` is kept (it becomes the most recently used), else (False, None)."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return True, self._values[key]
+        return False, None
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._values[key] = value
+            self._values.move_to_end(key)
+            while len(self._values) > self.maxsize:
+                self._values.popitem(last=False)
+
     def keys(self) -> list[K]:
         with self._lock:
             return list(self._values)

@@ -16,14 +16,14 @@ import analysis
 
 from ..extensions import db
 from ..models import Answer, Response, ResponseStatus, School, Wave
-from ..review import school as review_school
-from ..review.params import level_options
-from . import dashboard, store
-from . import reviewer as review_tables
+from . import areas, compare, disproportionality, store
+from .labels import GROUP_IDS, level_options, lost_learning_questions
 from .policy import MIN_N
-from .scored import GROUPS, Results
+from .scored import Results
+from .tables import REVIEWER_TABLES, SCHOOL_TABLES, key, kind, representativeness, verdicts
+from .tables.base import SchoolFigures
+from .tables.scales import benchmarks as wave_benchmarks
 
-GROUP_IDS = [g for g, _ in GROUPS]
 ADJUSTMENTS = ("raw", "contextualised")
 
 Items = Iterator[tuple[tuple[str, str], Any]]
@@ -51,6 +51,13 @@ class Carry:
             return {}
         return {k: store.Kept(v) for k, v in store.payloads(self.previous, kind, wanted).items()}
 
+    def kept_items(self, wanted: dict[tuple[str, str], bool]) -> dict[tuple[str, str], store.Kept]:
+        """`kept` for (kind, key) items of several kinds."""
+        by_kind: dict[str, dict[str, bool]] = {}
+        for (kind_, key_), keep in wanted.items():
+            by_kind.setdefault(kind_, {})[key_] = keep
+        return {(k, key_): v for k, keys in by_kind.items() for key_, v in self.kept(k, keys).items()}
+
 
 NOTHING_KEPT = Carry(None, frozenset())
 
@@ -70,17 +77,43 @@ def questionnaire_items(results: Results, carry: Carry = NOTHING_KEPT) -> Items:
     )
     for wave_id in waves["wave_id"].astype(int):
         yield from _wave_items(results, wave_id, schools, carry)
+    # Tables that span a school's waves (`PER == "school"`: the trend), one item per school.
+    spanning = [m for m in SCHOOL_TABLES if m.PER == "school"]
     waves_of = results.scored.groupby("school_urn", observed=True)["wave_id"].unique()
-    keep = {f"{q}:{_urn(urn)}": carry.keeps_school(schools[_urn(urn)].id) for urn in waves_of.index}
-    kept = carry.kept("trend", keep)
+    items_of = {
+        _urn(urn): [
+            (kind(m), key(m, q, _urn(urn), 0, v)) for m in spanning for v in m.variants(questionnaire)
+        ]
+        for urn in waves_of.index
+    }
+    # What schools that keep their figures published before, read in one batch (not per school).
+    kept = carry.kept_items(
+        {
+            item: True
+            for urn, items in items_of.items()
+            if carry.keeps_school(schools[urn].id)
+            for item in items
+        }
+    )
     for urn in waves_of.index:
         school = schools[_urn(urn)]
-        key = f"{q}:{school.urn}"
-        yield (
-            ("trend", key),
-            kept.get(key)
-            or {scale.id: dashboard.trend_table(results, school, scale.id) for scale in questionnaire.scales},
-        )
+        items = items_of[school.urn]
+        if all(item in kept for item in items):
+            yield from ((item, kept[item]) for item in items)
+            continue
+        figures = SchoolFigures(results, school, 0, results.scored, results.for_school(school.urn))
+        for module in spanning:
+            for variant, table in module.tables(figures).items():
+                yield (kind(module), key(module, q, school.urn, 0, variant)), table
+
+
+def _complete(kept: dict, items: list[tuple[str, str]], n: int) -> bool:
+    """Whether a kept school has every item it published: a school of fewer than 10 has only its
+    head and its representativeness (a release from before the tables were split has neither)."""
+    if n >= MIN_N:
+        return all(item in kept for item in items)
+    needed = [i for i in items if i[0] in ("school", kind(representativeness))]
+    return all(item in kept for item in needed)
 
 
 def _urn(value: Any) -> int:
@@ -96,7 +129,7 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
     questionnaire = results.questionnaire
     q = questionnaire.id
     wave_rows = results.for_wave(wave_id)
-    benchmarks = dashboard.benchmarks(questionnaire, wave_rows)
+    benchmarks = wave_benchmarks(questionnaire, wave_rows)
     # Worked out for every school at once (each school's figures still use its own pupils only).
     gaps = {
         (scale.id, group): analysis.gaps(wave_rows, group, scale.id, by="school_urn")
@@ -104,7 +137,7 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
         for group in GROUP_IDS
     }
     gaps_by_school = {key: _by_school(found) for key, found in gaps.items()}
-    questions = dashboard.lost_learning_questions(questionnaire)
+    questions = lost_learning_questions(questionnaire)
     lost_by_school = {
         (question.id, group): _by_school(
             analysis.disproportionality(
@@ -115,67 +148,69 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
         for group in GROUP_IDS
     }
     levels = level_options(wave_rows)
+    present = sorted(_urn(u) for u in wave_rows["school_urn"].unique())
     yield ("levels", f"{q}:{wave_id}"), levels
-    yield ("present", f"{q}:{wave_id}"), sorted(_urn(u) for u in wave_rows["school_urn"].unique())
+    yield ("present", f"{q}:{wave_id}"), present
     empty = pd.DataFrame()
-    roster = review_school.wave_roster(wave_id)
-    urns = [_urn(u) for u in wave_rows["school_urn"].unique()]
-    kept = carry.kept("school", {f"{q}:{wave_id}:{u}": carry.keeps(schools[u].id, [wave_id]) for u in urns})
+    roster = representativeness.wave_roster(wave_id)
+    per_wave = [m for m in (*SCHOOL_TABLES, *REVIEWER_TABLES) if m.PER == "wave"]
+    items_of = {
+        urn: [("school", f"{q}:{wave_id}:{urn}")]
+        + [(kind(m), key(m, q, urn, wave_id, v)) for m in per_wave for v in m.variants(questionnaire)]
+        for urn in present
+    }
+    # What schools that keep their figures published before, read in one batch (not per school).
+    kept = carry.kept_items(
+        {
+            item: True
+            for urn, items in items_of.items()
+            if carry.keeps(schools[urn].id, [wave_id])
+            for item in items
+        }
+    )
     for urn, own in wave_rows.groupby("school_urn", observed=True):
         school = schools[_urn(urn)]
-        key = f"{q}:{wave_id}:{school.urn}"
-        if key in kept:
-            yield ("school", key), kept[key]
+        items = items_of[school.urn]
+        head = items[0]
+        if head in kept and _complete(kept, items, store.decode(kept[head])["n"]):
+            yield from ((item, kept[item]) for item in items if item in kept)
             continue
-        part: dict[str, Any] = {"n": len(own)}
+        yield head, {"n": len(own)}
+        figures = SchoolFigures(results, school, wave_id, wave_rows, own)
         if len(own) >= MIN_N:
-            part["scales"] = dashboard.scales_table(questionnaire, wave_rows, school, benchmarks)
-            own_gaps = {key: found.get(school.urn, empty) for key, found in gaps_by_school.items()}
-            own_lost = {key: found.get(school.urn, empty) for key, found in lost_by_school.items()}
-            verdicts = dashboard.school_verdicts(questionnaire, own_gaps, own_lost)
-            part["gaps"] = {
-                f"{scale}:{group}": dashboard.gaps_table(
-                    questionnaire, own, scale, group, found=found, verdicts=verdicts
-                )
-                for (scale, group), found in own_gaps.items()
-            }
-            part["lost-learning"] = dashboard.lost_learning_table(questionnaire, own)
-            part["lost-learning-groups"] = {
-                group: dashboard.lost_learning_by_group_table(
-                    questionnaire,
-                    own,
-                    group,
-                    found={q.id: own_lost[(q.id, group)] for q in questions},
-                    verdicts=verdicts,
-                )
-                for group in GROUP_IDS
-            }
-        part["representativeness"] = {
-            group: list(review_school.representativeness(results, school, wave_id, group, roster))
-            for group in GROUP_IDS
-        }
-        yield ("school", f"{q}:{wave_id}:{school.urn}"), part
+            figures.benchmarks = benchmarks
+            figures.gaps = {k: found.get(school.urn, empty) for k, found in gaps_by_school.items()}
+            figures.lost = {k: found.get(school.urn, empty) for k, found in lost_by_school.items()}
+            figures.verdicts = verdicts.school_verdicts(questionnaire, figures.gaps, figures.lost)
+            for module in SCHOOL_TABLES:
+                if module.PER == "wave":
+                    for variant, table in module.tables(figures).items():
+                        yield (kind(module), key(module, q, school.urn, wave_id, variant)), table
+        for variant, tables in representativeness.tables(figures, roster).items():
+            yield (kind(representativeness), key(representativeness, q, school.urn, wave_id, variant)), tables
     for scale in questionnaire.scales:
-        context = review_tables._context(wave_rows, scale.id)
+        context = compare._context(wave_rows, scale.id)
         for adjust in ADJUSTMENTS:
             yield (
-                ("compare", f"{q}:{wave_id}:{scale.id}::{adjust}"),
-                review_tables.compare_national(
+                ("compare", f"{q}:{compare.item_key(wave_id, scale.id, None, adjust)}"),
+                compare.compare_national(
                     results, wave_id, measure=scale.id, gap=None, adjust=adjust, context=context
                 ),
             )
-        for group in GROUP_IDS:
-            yield ("compare-gaps", f"{q}:{wave_id}:{scale.id}:{group}"), gaps[(scale.id, group)]
+        for option, _label in levels:  # each group's gap: its funnel fitted here, not per request
+            group, level = option.split(":", 1)
+            yield (
+                ("compare", f"{q}:{compare.item_key(wave_id, scale.id, (group, level), 'raw')}"),
+                compare.compare_gap_national(gaps[(scale.id, group)], (group, level), present),
+            )
         yield (
             ("areas", f"{q}:{wave_id}:{scale.id}"),
-            review_tables.area_statistics(results, wave_id, measure=scale.id),
+            areas.area_statistics(results, wave_id, measure=scale.id),
         )
     for group in GROUP_IDS:
-        every = review_tables.disproportionality_for_release(results, wave_id, group)
-        yield (
-            ("disproportionality", f"{q}:{wave_id}:{group}"),
-            {outcome: found.areas for outcome, found in every.items()},
-        )
+        every = disproportionality.disproportionality_for_release(results, wave_id, group)
+        for kind_, key_, value in disproportionality.release_items(every, wave_id, group):
+            yield (kind_, f"{q}:{key_}"), value
 
 
 THEME_NAMES = {

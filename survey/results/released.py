@@ -137,23 +137,3 @@ def about(release: Release | None, part: ReleaseSchool | None = None) -> dict | 
         "responses": part.responses if part is not None else release.responses,
         "current": release.id == _current_id(),
     }
-
-
-def school_results(released: Released, school: School, wave_id: int, *, scale_id: str, group: str):
-    """A school's dashboard for one wave as the release published it (`survey.results.dashboard`'s tables)."""
-    from .dashboard import SchoolResults
-
-    part = released.item("school", f"{wave_id}:{school.urn}") or {"n": 0}
-    out = SchoolResults(school, released, wave_id, int(part["n"]), scale_id, group)
-    if "scales" not in part:
-        return out, part  # fewer than 10 responses: nothing can be shown; the page says so
-    trend = released.item("trend", str(school.urn)) or {}
-    out.tables += [
-        part["scales"],
-        part["gaps"][f"{scale_id}:{group}"],
-        part["lost-learning"],
-        part["lost-learning-groups"][group],
-    ]
-    if scale_id in trend:
-        out.tables.append(trend[scale_id])
-    return out, part

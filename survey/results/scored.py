@@ -20,16 +20,6 @@ from ..data import questionnaires as loaded
 from ..extensions import db
 from ..models import Answer, PupilCode, Response, ResponseStatus, RosterEntry, School, Wave
 
-# The pupil groups dashboards break results down by: (column, label, {code: label}).
-GROUPS: list[tuple[str, str]] = [
-    ("fsm", "Free school meals"),
-    ("sen", "Special educational needs"),
-    ("ethnicity_major", "Ethnicity"),
-    ("gender", "Gender"),
-    ("year_group", "Year group"),
-    ("eal", "English as an additional language"),
-    ("looked_after", "Looked after"),
-]
 SCHOOL_COLUMNS = ["la_code", "la_name", "trust", "phase", "school_name"]
 
 
@@ -191,15 +181,6 @@ def _profile_from_answers(frame: pd.DataFrame, questionnaire: Questionnaire) -> 
         if question.profile == "year_group":
             mapped = pd.to_numeric(mapped, errors="coerce")
         frame.loc[anonymous, question.profile] = mapped[anonymous]
-
-
-def percentile(value: float, others: pd.Series) -> int | None:
-    """The share of schools (with a shown score) whose score is below `value`, as a whole percent."""
-    others = others.dropna()
-    if np.isnan(value) or others.empty:
-        return None
-    below = (others < value).sum() + 0.5 * (others == value).sum()
-    return round(100 * below / len(others))
 
 
 RELEASED_IDS_SQL = "SELECT id FROM response WHERE released_in IS NOT NULL"

@@ -16,14 +16,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, tuple_
 
 from ..cache import KeyedCache
 from ..extensions import db
 from ..models import Release, ReleaseItem
-from .table import Column, Table
+from .table import CellTable, Column, Table
 
-_items: KeyedCache[tuple[str, int, str, str, str], Any] = KeyedCache("release items", maxsize=512)
+# Decoded items, by release (database, id, publication time), kind and key. Two bounds, so that a
+# worker's memory does not grow with the number of schools: many small items (a school's table) and
+# a few large ones (a page's national school-level rows).
+LARGE = 64 * 1024  # compressed bytes
+_items: KeyedCache[tuple[str, int, str, str, str], Any] = KeyedCache("release items", maxsize=2048)
+_large: KeyedCache[tuple[str, int, str, str, str], Any] = KeyedCache("large release items", maxsize=24)
 
 
 def _plain(value: Any) -> Any:
@@ -73,8 +78,6 @@ def _restore(value: Any) -> Any:
         if "__table__" in value:
             kind = Table
             if value["__table__"] == "CellTable":
-                from .table import CellTable
-
                 kind = CellTable
             return kind(
                 id=value["id"],
@@ -140,20 +143,54 @@ def payloads(release_id: int, kind: str, keys: list[str]) -> dict[str, bytes]:
     return found
 
 
-def read(release: Release, kind: str, key: str) -> Any:
-    """One item of a published release, or None when the release holds no such item.
-
-    Kept in memory by release: its id and when it was published (ids are never reused in a
-    database, but the key does not rely on it), so a new release is simply new keys."""
+def release_name(release: Release) -> tuple[str, int, str]:
+    """What names a release in the cache: ids are never reused in a database, but the key does not
+    rely on it (a test database that starts its ids again)."""
     stamp = release.published_at.isoformat() if release.published_at else ""
-    cache_key = (str(db.engine.url), release.id, stamp, kind, key)
+    return (str(db.engine.url), release.id, stamp)
 
-    def load() -> Any:
-        payload = db.session.scalar(
-            select(ReleaseItem.payload).where(
-                ReleaseItem.release_id == release.id, ReleaseItem.kind == kind, ReleaseItem.key == key
+
+def _cached(name: tuple[str, int, str, str, str]) -> tuple[bool, Any]:
+    hit, value = _items.found(name)
+    return (hit, value) if hit else _large.found(name)
+
+
+def _keep(name: tuple[str, int, str, str, str], payload: bytes | None) -> Any:
+    value = None if payload is None else decode(payload)
+    (_large if payload is not None and len(payload) > LARGE else _items).put(name, value)
+    return value
+
+
+def read(release: Release, kind: str, key: str) -> Any:
+    """One item of a published release, or None when the release holds no such item."""
+    return read_many(release, [(kind, key)]).get((kind, key))
+
+
+def read_many(release: Release, items: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    """Items of a published release by (kind, key), read with one indexed query for those not in
+    memory; an item the release does not hold is left out."""
+    base = release_name(release)
+    found: dict[tuple[str, str], Any] = {}
+    missing = []
+    for item in items:
+        hit, value = _cached((*base, *item))
+        if hit:
+            if value is not None:
+                found[item] = value
+        else:
+            missing.append(item)
+    if missing:
+        rows = {
+            (kind, key): payload
+            for kind, key, payload in db.session.execute(
+                select(ReleaseItem.kind, ReleaseItem.key, ReleaseItem.payload).where(
+                    ReleaseItem.release_id == release.id,
+                    tuple_(ReleaseItem.kind, ReleaseItem.key).in_(missing),
+                )
             )
-        )
-        return None if payload is None else decode(payload)
-
-    return _items.get(cache_key, load)
+        }
+        for item in missing:
+            value = _keep((*base, *item), rows.get(item))
+            if value is not None:
+                found[item] = value
+    return found

@@ -16,13 +16,10 @@ from flask_login import current_user
 
 from ..data import scope
 from ..models import School
-from ..results.dashboard import GROUP_LABELS, level_label, lost_learning_questions
+from ..results.labels import GROUP_LABELS, GROUPS, lost_learning_questions, short_question
 from ..results.released import Released, questionnaires_of, release_for_request, released
-from ..results.scored import GROUPS
 
 ADJUSTMENTS = {"raw": "Raw scores", "contextualised": "Contextualised scores"}
-# The pupil characteristics a contextualised score allows for (intake composition).
-COVARIATES = ["fsm", "sen", "eal"]
 MAX_PARAMETER = 100
 
 
@@ -132,31 +129,9 @@ def outcome_options(filters: Filters) -> list[tuple[str, str]]:
     ]
 
 
-def short_question(text: str) -> str:
-    short = text.removeprefix("Since September, ").rstrip("?")
-    return short[:1].upper() + short[1:]
-
-
 def gap_options(filters: Filters) -> list[tuple[str, str]]:
     """ "group:level" choices for a gap measure: every level of every group in the chosen wave."""
     return [tuple(option) for option in filters.results.item("levels", str(filters.wave_id)) or []]
-
-
-def level_options(rows: pd.DataFrame) -> list[tuple[str, str]]:
-    """Every level of every group among `rows` (one wave's pupils), as gap choices (release pipeline)."""
-    options = []
-    for group, label in GROUPS:
-        levels = sorted({str(v) for v in rows[group].dropna().unique()}, key=_level_key)
-        for level in levels:
-            options.append((f"{group}:{level}", f"{label}: {level_label(group, level)}"))
-    return options
-
-
-def _level_key(level: str):
-    try:
-        return (0, float(level), "")
-    except ValueError:
-        return (1, 0.0, level)
 
 
 def group_label(group: str) -> str:

@@ -14,15 +14,11 @@ from ..access import role_required, school_or_404
 from ..data import audit, scope
 from ..data import waves as wave_data
 from ..models import Role, School, ScopeKind, Wave
+from ..results.areas import areas_page
+from ..results.compare import compare_page, released_compare
+from ..results.disproportionality import disproportionality_page, released_disproportionality
+from ..results.page import Page, kept_page
 from ..results.released import about
-from ..results.reviewer import (
-    Disproportion,
-    Page,
-    areas_page,
-    compare_gap_national,
-    compare_page,
-    disproportionality_page,
-)
 from ..results.table import FORMATS, Column, Table, download
 from ..text_input import clean
 from . import bp
@@ -231,17 +227,16 @@ def _compare() -> tuple[p.Filters, dict, Page | None]:
         if filters[name]:
             chosen = chosen[chosen[column] == filters[name]]
     gap = tuple(filters["gap"].split(":", 1)) if filters["gap"] else None
-    if gap is None:
-        national = filters.results.item(
-            "compare", f"{filters.wave_id}:{filters['measure']}::{filters['adjust']}"
-        )
-    else:
-        found = filters.results.item("compare-gaps", f"{filters.wave_id}:{filters['measure']}:{gap[0]}")
-        present = filters.results.item("present", str(filters.wave_id))
-        national = None if found is None else compare_gap_national(found, gap, present or [])
+    national = released_compare(filters.results, filters.wave_id, filters["measure"], gap, filters["adjust"])
     if national is None:
         abort(404)
-    page = compare_page(filters.questionnaire, national, chosen, measure=filters["measure"], gap=gap)
+    page = kept_page(
+        filters.results.release,
+        "compare",
+        filters.query(),
+        chosen,
+        lambda: compare_page(filters.questionnaire, national, chosen, measure=filters["measure"], gap=gap),
+    )
     page.facts["release"] = about(filters.results.release)
     return filters, options, page
 
@@ -285,8 +280,15 @@ def _areas() -> tuple[p.Filters, dict, Page | None]:
     released = filters.results.item("areas", f"{filters.wave_id}:{filters['measure']}")
     if released is None:
         abort(404)
-    page = areas_page(
-        filters.questionnaire, released, p.scope_frame(), measure=filters["measure"], national=national
+    scope = p.scope_frame()
+    page = kept_page(
+        filters.results.release,
+        "areas",
+        filters.query(national=national),
+        scope,
+        lambda: areas_page(
+            filters.questionnaire, released, scope, measure=filters["measure"], national=national
+        ),
     )
     page.facts["release"] = about(filters.results.release)
     return filters, options, page
@@ -345,16 +347,21 @@ def _disproportionality() -> tuple[p.Filters, dict, Page | None]:
         return filters, options, None
     filters.values["outcome"] = p.choose("outcome", dict(options["outcome"]), options["outcome"][0][0])
     area, name = _scope_area()
-    stored = filters.results.item("disproportionality", f"{filters.wave_id}:{filters['group']}") or {}
-    every = {outcome: Disproportion(areas=areas) for outcome, areas in stored.items()}
-    page = disproportionality_page(
-        filters.questionnaire,
-        every,
-        p.scope_frame(),
-        outcome=filters["outcome"],
-        group=filters["group"],
-        scope_area=area,
-        area_name=name,
+    scope = p.scope_frame()
+    page = kept_page(
+        filters.results.release,
+        "disproportionality",
+        filters.query(area=area, area_name=name),
+        scope,
+        lambda: disproportionality_page(
+            filters.questionnaire,
+            released_disproportionality(filters.results, filters.wave_id, filters["group"], area),
+            scope,
+            outcome=filters["outcome"],
+            group=filters["group"],
+            scope_area=area,
+            area_name=name,
+        ),
     )
     page.facts["area_name"] = name
     page.facts["release"] = about(filters.results.release)

@@ -8,25 +8,24 @@ from flask_login import current_user
 from ..access import school_or_404
 from ..data import audit
 from ..models import School
-from ..results import build, dashboard, store
+from ..results import build, store
+from ..results.labels import GROUP_IDS, GROUPS
 from ..results.released import (
     about,
     earlier_releases,
     questionnaires_of,
     release_for_request,
     released,
-    school_results,
 )
-from ..results.scored import GROUPS
+from ..results.school import SchoolResults, school_results
 from ..results.table import download, query_without
 from . import bp
 from .routes import school_lead
 
-GROUP_IDS = [g for g, _ in GROUPS]
 THEME_NAMES = build.THEME_NAMES
 
 
-def dashboard_for(school: School, *, text: bool) -> tuple[dashboard.SchoolResults | None, dict]:
+def dashboard_for(school: School, *, charts: bool) -> tuple[SchoolResults | None, dict]:
     """The dashboard of the school for the page's query (release, questionnaire, wave, scale, group)."""
     release = release_for_request()
     available = questionnaires_of(release, School.id == school.id)
@@ -47,7 +46,7 @@ def dashboard_for(school: School, *, text: bool) -> tuple[dashboard.SchoolResult
     group = request.args.get("group") or GROUP_IDS[0]
     if scale_id not in scales or group not in GROUP_IDS:
         abort(404)
-    shown, _ = school_results(found, school, wave_id, scale_id=scale_id, group=group)
+    shown = school_results(found, school, wave_id, scale_id=scale_id, group=group, charts=charts)
     choices = {
         "questionnaires": available,
         "waves": [(w, found.waves.set_index("wave_id").loc[w, "name"]) for w in waves],
@@ -64,7 +63,7 @@ def dashboard_for(school: School, *, text: bool) -> tuple[dashboard.SchoolResult
 @school_lead
 def results_page(urn: int):
     school = school_or_404(urn)
-    shown, choices = dashboard_for(school, text=True)
+    shown, choices = dashboard_for(school, charts=True)
     audit.record_view(
         "view_results", actor=current_user, target=f"school:{school.urn}", **_query(shown, choices)
     )
@@ -73,7 +72,6 @@ def results_page(urn: int):
         school=school,
         shown=shown,
         choices=choices,
-        charts=dashboard.charts_for(shown) if shown and shown.tables else {},
         downloads=lambda table_id: (
             lambda fmt: url_for(
                 "school.results_download", urn=urn, table_id=table_id, file_format=fmt, **_choices()
@@ -94,7 +92,7 @@ def _choices() -> dict[str, str]:
     return {k: v for k, v in request.args.items() if k in _CHOICES}
 
 
-def _query(shown: dashboard.SchoolResults | None, choices: dict) -> dict:
+def _query(shown: SchoolResults | None, choices: dict) -> dict:
     """What the audit log records of the page's choices: the wave and release shown, even when not
     asked for."""
     found = {k: v[:60] for k, v in request.args.items() if k in ("questionnaire", "wave", "scale", "group")}
@@ -108,7 +106,7 @@ def _query(shown: dashboard.SchoolResults | None, choices: dict) -> dict:
 @school_lead
 def results_download(urn: int, table_id: str, file_format: str):
     school = school_or_404(urn)
-    shown, choices = dashboard_for(school, text=True)
+    shown, choices = dashboard_for(school, charts=False)
     if shown is None:
         abort(404)
     response = download(shown.tables, table_id, file_format, f"{school.urn}")

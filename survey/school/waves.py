@@ -25,7 +25,7 @@ from ..data import waves as wave_data
 from ..data.waves import RATE_GROUPS
 from ..importers import PUPIL_REFERENCE, ROSTER_COLUMNS, ImportProblems, RosterCheck, check_roster
 from ..models import ResponseStatus, School, Wave, utcnow
-from ..results.dashboard import GROUP_LABELS, level_label
+from ..results.labels import GROUP_LABELS, level_label
 from ..results.table import Column, Table, download, to_csv
 from ..sorting import natural_key
 from . import bp

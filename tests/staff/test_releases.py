@@ -231,10 +231,10 @@ def test_release_tables_equal_analysis_on_the_same_snapshot(loaded, wave, school
         exported = export_frame("national-secondary", RELEASED_IDS_SQL)  # what export-responses writes
         scored = analysis.score(exported, questionnaire)
         for urn in (100001, 100002):
-            part = store.read(
-                db.session.get(Release, release.id), "school", f"national-secondary:{wave}:{urn}"
+            scales = store.read(
+                db.session.get(Release, release.id), "table:scales", f"national-secondary:{wave}:{urn}:"
             )
-            rows = {r["scale_id"]: r for r in part["scales"].rows}
+            rows = {r["scale_id"]: r for r in scales.rows}
             own = scored[scored["school_urn"].astype(int) == urn]
             for scale in questionnaire.scales:
                 expected = analysis.aggregate(own, "school_urn", scale.id).iloc[0]
@@ -334,3 +334,94 @@ def test_markers_allow_for_every_comparison_and_a_two_level_split_shows_one_row(
     assert "What it shows" in lost.get_data(as_text=True).splitlines()[0]
     page = school_lead_client.get("/school/100001/results?group=fsm").get_data(as_text=True)
     assert "false discovery rate 2.5%" in page
+
+
+def _tables_on(client, url: str) -> dict[str, str]:
+    """Table id → the table's HTML, in the order the page shows them."""
+    page = client.get(url).get_data(as_text=True)
+    found = re.findall(
+        r'<table class="govuk-table app-data-table" id="table-([a-z0-9-]+)">(.*?)</table>', page, re.S
+    )
+    return dict(found)
+
+
+def test_school_lead_and_reviewer_pages_show_the_same_tables_from_one_list(
+    loaded, wave, school_lead_client, reviewer_client, monkeypatch
+):
+    """Both portals render `SCHOOL_TABLES`, in its order, with the same cells (the reviewer's page then
+    adds representativeness): a table taken off the list leaves both pages at once."""
+    from survey.results import school as school_results
+    from survey.results.tables import REVIEWER_TABLES, SCHOOL_TABLES, lost_learning
+
+    _add(loaded, wave, 30, "A")
+    _publish(loaded)
+    query = "?group=gender&scale=safety"
+    lead = _tables_on(school_lead_client, f"/school/100001/results{query}")
+    reviewer = _tables_on(reviewer_client, f"/review/schools/100001{query}")
+    listed = [module.ID for module in SCHOOL_TABLES]
+    assert listed == ["scales", "gaps", "lost-learning", "lost-learning-groups", "trend"]
+    assert list(lead) == listed
+    assert list(reviewer) == [*listed, "respondents", "roster-local-authority"]
+    assert REVIEWER_TABLES and all(lead[t] == reviewer[t] for t in listed)
+    assert "Feeling safe" in lead["gaps"] and ">Gender</th>" in lead["gaps"]  # the chosen scale and group
+
+    monkeypatch.setattr(
+        school_results, "SCHOOL_TABLES", tuple(m for m in SCHOOL_TABLES if m is not lost_learning)
+    )
+    lead = _tables_on(school_lead_client, f"/school/100001/results{query}")
+    reviewer = _tables_on(reviewer_client, f"/review/schools/100001{query}")
+    assert "lost-learning" not in lead and "lost-learning" not in reviewer
+    assert list(lead) == [t for t in listed if t != "lost-learning"] == list(reviewer)[: len(listed) - 1]
+
+
+def test_a_release_stored_before_the_tables_were_split_still_shows_the_same_tables(
+    loaded, wave, school_lead_client
+):
+    """Earlier releases stay readable: one published with every table of a school inside one item
+    (and its trend in another) shows exactly what the same release shows stored table by table."""
+    from sqlalchemy import delete
+
+    from survey.results import school as school_results
+    from survey.results.tables import gaps, lost_learning_groups, representativeness
+
+    _add(loaded, wave, 30, "A")
+    release = _publish(loaded)
+    query = "?group=gender&scale=safety"
+    split = _tables_on(school_lead_client, f"/school/100001/results{query}")
+    with loaded.app_context():
+        current = db.session.get(Release, release.id)
+        q, urn, head = "national-secondary", 100001, f"national-secondary:{wave}:100001"
+
+        def item(kind, key):
+            return store.read(current, kind, key)
+
+        legacy = {
+            "n": item("school", head)["n"],
+            "scales": item("table:scales", f"{head}:"),
+            "lost-learning": item("table:lost-learning", f"{head}:"),
+            "gaps": {
+                f"{scale}:{group}": table
+                for group in gaps.variants(None)
+                for scale, table in item("table:gaps", f"{head}:{group}").items()
+            },
+            "lost-learning-groups": {
+                g: item("table:lost-learning-groups", f"{head}:{g}")
+                for g in lost_learning_groups.variants(None)
+            },
+            "representativeness": {
+                g: item("table:representativeness", f"{head}:{g}") for g in representativeness.variants(None)
+            },
+        }
+        trends = item("table:trend", f"{q}:{urn}:")
+        db.session.execute(
+            delete(ReleaseItem).where(
+                ReleaseItem.release_id == release.id,
+                ReleaseItem.kind.in_(["school", "trend"]) | ReleaseItem.kind.like("table:%"),
+            )
+        )
+        store.write(release.id, {("school", head): legacy, ("trend", f"{q}:{urn}"): trends})
+        db.session.commit()
+    store._items.clear()
+    store._large.clear()
+    school_results._shown.clear()
+    assert _tables_on(school_lead_client, f"/school/100001/results{query}") == split

@@ -303,6 +303,21 @@ def test_filters_only_remove_rows(national):
             assert all(row in everything for row in filtered), url
 
 
+def test_a_local_authority_reviewer_sees_their_authoritys_figures_as_published_for_all(national, local):
+    """Each reviewer reads only their own area's cells from the release: a local authority
+    reviewer's risk ratios are exactly their authority's rows of the national reviewer's table."""
+    query = "/review/disproportionality?questionnaire=national-secondary&group=fsm&outcome=ll_sent_out"
+    everywhere = tables_of(get_page(national, query))["by-local-authority"][1]
+    mine = [row for row in everywhere if row[0] == "Demoshire (990)"]
+    shown = tables_of(get_page(local, query))
+    assert mine and shown["by-local-authority"][1] == mine
+    by_experience: dict[str, list] = {}
+    for row in shown["risk-ratios"][1]:
+        by_experience.setdefault(row[0], []).append(row[1:])
+    assert [row[1:] for row in mine] in by_experience.values()
+    assert len(by_experience) > 1  # every lost-learning experience, for the authority alone
+
+
 def test_areas_are_sums_of_the_schools_shown(national):
     """An area minus its schools on the compare page leaves nothing: no hidden school is counted."""
     for questionnaire in ("national-secondary", "national-primary"):
@@ -372,7 +387,8 @@ def test_a_school_with_fewer_than_10_respondents_is_in_no_figure(demo_app):
     and every area total is exactly the sum of the schools shown, with or without a filter."""
     import pandas as pd
 
-    from survey.results.reviewer import area_statistics, areas_page, compare_national, compare_page
+    from survey.results.areas import area_statistics, areas_page
+    from survey.results.compare import compare_national, compare_page
     from survey.results.scored import Results, _load
 
     with demo_app.app_context():
@@ -419,13 +435,9 @@ def test_disproportionality_when_nobody_in_the_wave_answered_an_outcome(demo_app
     """An outcome no pupil answered (all skipped it) is left out of the tables: never a server error."""
     import pandas as pd
 
-    from survey.results.reviewer import (
-        disproportionality_for_release,
-        disproportionality_page,
-        lost_learning_questions,
-    )
+    from survey.results.disproportionality import disproportionality_for_release, disproportionality_page
+    from survey.results.labels import lost_learning_questions, short_question
     from survey.results.scored import Results, _load
-    from survey.review.params import short_question
 
     with demo_app.app_context():
         full = _load("national-secondary")
