@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import refresh
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -20,7 +19,6 @@ from ..extensions import limiter
 from ..models import ResponseStatus, utcnow
 from . import bp, journey, messages, rendering, safeguarding, store
 from . import session as pupil_session
-from . import wales as wales_words
 from .answers import BadInput
 from .forms import CodeForm
 from .questions import answer_text, shown_values
@@ -232,25 +230,18 @@ def section(pupil: journey.Pupil, section_id: str):
     if resume is not None and pages.index(page) > pages.index(resume):
         return redirect(url_for("pupil.section", section_id=resume.id))
 
-    questions = _as_read_here(pupil, journey.visible_questions(page, values))
+    questions = journey.visible_questions(page, values)
     errors: dict[str, str] = {}
     raw: dict[str, object] = {}
     if request.method == "POST":
         # CSRFProtect (app-wide) has already checked the token of every POST.
-        switch = request.form.get("switch_language")
-        if switch in LANGUAGES and switch != language():
-            # The language switch submits the page: any error it has is shown in the new language.
-            pupil_session.set_language(switch)
-            refresh()
         posted = _read_post(page, values)
         version = _shown_version() or journey.page_version(page, answers)
         if not posted.errors:
             return _save_and_move_on(pupil, page, posted, version)
         errors, raw = posted.errors, posted.raw
         # Show the follow-ups the pupil's own answers just asked for, beside the errors.
-        questions = _as_read_here(
-            pupil, journey.visible_questions(page, {**values, **journey.routing_values(posted.given)})
-        )
+        questions = journey.visible_questions(page, {**values, **journey.routing_values(posted.given)})
     else:
         version = journey.page_version(page, answers)
     position = pages.index(page)
@@ -290,16 +281,6 @@ def section(pupil: journey.Pupil, section_id: str):
         version=version,
         **context,
     )
-
-
-def _as_read_here(pupil: journey.Pupil, questions: list) -> list:
-    """The questions in the words of the pupil's country: Wales's ALN and IDPs where the school is
-    in Wales (looked up only for a page that asks about extra help)."""
-    if not any(q.response_set == "sen" for q in questions):
-        return questions
-    school = store.school(pupil.code.school_id)
-    wales = wales_words.in_wales(school.la_code if school else None)
-    return [wales_words.for_school(q, wales) for q in questions]
 
 
 def _follow_up_note(question) -> Markup:
@@ -394,7 +375,7 @@ def check_answers(pupil: journey.Pupil):
     pages = journey.route(pupil, values)
     lang = language()
     # Kept per route (the pages and the questions on them) with a marker for each answer.
-    shown = [(page, _as_read_here(pupil, journey.visible_questions(page, values))) for page in pages]
+    shown = [(page, journey.visible_questions(page, values)) for page in pages]
     places = {q.id: f"a{n}" for n, q in enumerate(q for _, questions in shown for q in questions)}
     answer_texts = {
         places[q.id]: str(escape(answer_text(q, answers.get(q.id), lang)))

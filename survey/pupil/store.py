@@ -247,7 +247,7 @@ def code_id(code_hash: str) -> int | None:
 
 def school(school_id: int):
     """What a pupil's pages show of their school (its trusted-adult text and "you said, we did"), or None."""
-    columns = (SCHOOL.c.trusted_adult_text, SCHOOL.c.you_said_we_did, SCHOOL.c.la_code)
+    columns = (SCHOOL.c.trusted_adult_text, SCHOOL.c.you_said_we_did)
     return connection().execute(select(*columns).where(SCHOOL.c.id == school_id)).first()
 
 

@@ -14,14 +14,15 @@ from sqlalchemy import select
 
 import analysis
 
+from .. import dashboard
+from ..data.results import GROUPS, Results
 from ..extensions import db
 from ..models import Answer, Response, ResponseStatus, School, Wave
 from ..review import school as review_school
+from ..review import tables as review_tables
 from ..review.params import level_options
-from . import dashboard, store
-from . import reviewer as review_tables
+from . import store, summary
 from .policy import MIN_N
-from .scored import GROUPS, Results
 
 GROUP_IDS = [g for g, _ in GROUPS]
 ADJUSTMENTS = ("raw", "contextualised")
@@ -92,6 +93,15 @@ def _by_school(frame: pd.DataFrame) -> dict[int, pd.DataFrame]:
     return {_urn(urn): rows for urn, rows in frame.groupby("school_urn", observed=True, sort=False)}
 
 
+def _bands(schools: pd.DataFrame) -> dict[int, dict]:
+    """Each school's rank band on a scale (``analysis.rank_band``), by URN; none with under five
+    schools to rank among."""
+    shown = schools[~schools["suppressed"].astype(bool)] if "suppressed" in schools else schools
+    if shown["mean"].notna().sum() < 5:
+        return {}
+    return {_urn(urn): row for urn, row in analysis.rank_band(schools).to_dict("index").items()}
+
+
 def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carry: Carry) -> Items:
     questionnaire = results.questionnaire
     q = questionnaire.id
@@ -114,11 +124,15 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
         for question in questions
         for group in GROUP_IDS
     }
+    items_by_school = _by_school(analysis.item_results(wave_rows, questionnaire, by="school_urn"))
+    national_items = analysis.item_results(wave_rows, questionnaire, by=None)
+    bands = {scale.id: _bands(benchmarks.schools[scale.id]) for scale in questionnaire.scales}
     levels = level_options(wave_rows)
     yield ("levels", f"{q}:{wave_id}"), levels
     yield ("present", f"{q}:{wave_id}"), sorted(_urn(u) for u in wave_rows["school_urn"].unique())
     empty = pd.DataFrame()
     roster = review_school.wave_roster(wave_id)
+    roster_sizes = roster["school_id"].value_counts().to_dict()
     urns = [_urn(u) for u in wave_rows["school_urn"].unique()]
     kept = carry.kept("school", {f"{q}:{wave_id}:{u}": carry.keeps(schools[u].id, [wave_id]) for u in urns})
     for urn, own in wave_rows.groupby("school_urn", observed=True):
@@ -132,7 +146,12 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
             part["scales"] = dashboard.scales_table(questionnaire, wave_rows, school, benchmarks)
             own_gaps = {key: found.get(school.urn, empty) for key, found in gaps_by_school.items()}
             own_lost = {key: found.get(school.urn, empty) for key, found in lost_by_school.items()}
-            verdicts = dashboard.school_verdicts(questionnaire, own_gaps, own_lost)
+            scores = {
+                scale.id: benchmarks.schools[scale.id].loc[[school.urn]].reset_index()
+                for scale in questionnaire.scales
+            }
+            marked = summary.marked_family(questionnaire, own_gaps, own_lost, scores, benchmarks.national)
+            verdicts = summary.verdicts_of(marked)
             part["gaps"] = {
                 f"{scale}:{group}": dashboard.gaps_table(
                     questionnaire, own, scale, group, found=found, verdicts=verdicts
@@ -154,6 +173,19 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
             group: list(review_school.representativeness(results, school, wave_id, group, roster))
             for group in GROUP_IDS
         }
+        if "scales" in part:
+            part["summary"] = summary.school_summary(
+                questionnaire,
+                n=len(own),
+                roster=int(roster_sizes.get(school.id, 0)),
+                scales=part["scales"],
+                marked=marked,
+                gaps=own_gaps,
+                items=items_by_school.get(school.urn, empty),
+                national_items=national_items,
+                bands={scale: found.get(school.urn) for scale, found in bands.items()},
+                respondents={group: tables[0] for group, tables in part["representativeness"].items()},
+            )
         yield ("school", f"{q}:{wave_id}:{school.urn}"), part
     for scale in questionnaire.scales:
         context = review_tables._context(wave_rows, scale.id)

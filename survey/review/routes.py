@@ -15,7 +15,12 @@ from ..data import audit, scope
 from ..data import waves as wave_data
 from ..models import Role, School, ScopeKind, Wave
 from ..results.released import about
-from ..results.reviewer import (
+from ..tables import FORMATS, Column, Table, download
+from ..text_input import clean
+from . import bp
+from . import params as p
+from .school import school_page
+from .tables import (
     Disproportion,
     Page,
     areas_page,
@@ -23,11 +28,6 @@ from ..results.reviewer import (
     compare_page,
     disproportionality_page,
 )
-from ..results.table import FORMATS, Column, Table, download
-from ..text_input import clean
-from . import bp
-from . import params as p
-from .school import school_page
 
 MAX_FOUND = 50
 MAX_URN = 2**31 - 1

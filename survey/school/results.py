@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user
 
+from .. import dashboard
 from ..access import school_or_404
 from ..data import audit
+from ..data.results import GROUPS
 from ..models import School
-from ..results import build, dashboard, store
+from ..results import build, report, store
 from ..results.released import (
     about,
     earlier_releases,
@@ -17,8 +19,8 @@ from ..results.released import (
     released,
     school_results,
 )
-from ..results.scored import GROUPS
-from ..results.table import download, query_without
+from ..results.summary import summary_view
+from ..tables import download, query_without
 from . import bp
 from .routes import school_lead
 
@@ -47,7 +49,7 @@ def dashboard_for(school: School, *, text: bool) -> tuple[dashboard.SchoolResult
     group = request.args.get("group") or GROUP_IDS[0]
     if scale_id not in scales or group not in GROUP_IDS:
         abort(404)
-    shown, _ = school_results(found, school, wave_id, scale_id=scale_id, group=group)
+    shown, part = school_results(found, school, wave_id, scale_id=scale_id, group=group)
     choices = {
         "questionnaires": available,
         "waves": [(w, found.waves.set_index("wave_id").loc[w, "name"]) for w in waves],
@@ -56,6 +58,8 @@ def dashboard_for(school: School, *, text: bool) -> tuple[dashboard.SchoolResult
         "questionnaire": questionnaire_id,
         "release": about(release, found.school_part(school.id, wave_id)),
         "releases": earlier_releases(),
+        "summary": part.get("summary"),
+        "part": part,
     }
     return shown, choices
 
@@ -74,6 +78,12 @@ def results_page(urn: int):
         shown=shown,
         choices=choices,
         charts=dashboard.charts_for(shown) if shown and shown.tables else {},
+        report_url=lambda language: url_for(
+            "school.results_report", urn=urn, language=language, **_choices()
+        ),
+        summary=summary_view(choices["summary"], shown.results.questionnaire)
+        if shown and choices.get("summary")
+        else None,
         downloads=lambda table_id: (
             lambda fmt: url_for(
                 "school.results_download", urn=urn, table_id=table_id, file_format=fmt, **_choices()
@@ -115,6 +125,41 @@ def results_download(urn: int, table_id: str, file_format: str):
     audit.record_view("export_table", actor=current_user, target=f"school:{school.urn}", table=table_id,
                  format=file_format, **_query(shown, choices))  # fmt: skip
     return response
+
+
+@bp.get("/<int:urn>/results/report-<language>.pdf")
+@school_lead
+def results_report(urn: int, language: str):
+    """The governors' report as a PDF, in English or Welsh: the page's release, summary and tables."""
+    if language not in report.LANGUAGES:
+        abort(404)
+    school = school_or_404(urn)
+    shown, choices = dashboard_for(school, text=False)
+    if shown is None or not choices.get("summary"):
+        abort(404)
+    made = report.render_report(
+        school,
+        shown.results.questionnaire,
+        part=choices["part"],
+        wave_name=str(dict(choices["waves"])[shown.wave_id]),
+        published_at=(choices.get("release") or {}).get("published_at"),
+        language=language,
+    )
+    audit.record_view(
+        "download_report",
+        actor=current_user,
+        target=f"school:{school.urn}",
+        language=language,
+        seconds=round(made.seconds, 2),
+        **_query(shown, choices),
+    )
+    return Response(
+        made.pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{school.urn}-governors-report-{language}.pdf"'
+        },
+    )
 
 
 @bp.get("/<int:urn>/comments")

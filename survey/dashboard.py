@@ -1,6 +1,6 @@
 """A school's results, as school leads and reviewers see them: every table already suppressed.
 
-`school_results` turns the scored responses (`survey.results.scored`) into `Table`s with `analysis`:
+`school_results` turns the scored responses (`survey.data.results`) into `Table`s with `analysis`:
 each scale with its benchmarks, the gap between each pupil group and the rest of the school,
 lost learning by group with risk ratios, and trends across waves. Groups of fewer than 10 pupils
 are hidden by `analysis` (with complementary suppression) before a table is built.
@@ -18,14 +18,14 @@ import pandas as pd
 import analysis
 from questionnaires import Questionnaire
 
-from ..models import School
-from ..reference import ETHNICITY_MAJOR, GENDER, SEN
-from .policy import MIN_N
-from .scored import GROUPS, Results, percentile
-from .table import Column, Table
+from .data.results import GROUPS, Results, percentile
+from .models import School
+from .reference import ETHNICITY_MAJOR, GENDER, SEN
+from .results.policy import MIN_N
+from .tables import Column, Table
 
 if TYPE_CHECKING:  # pages pass what they read from a release; only for the type checker
-    from .released import Released
+    from .results.released import Released
 
 YES_NO = {"Y": "Yes", "N": "No"}
 LEVEL_LABELS = {
@@ -190,35 +190,6 @@ MARKER_NOTE = (
 )
 
 
-def school_verdicts(questionnaire: Questionnaire, gaps: dict, lost: dict) -> dict[tuple, str]:
-    """Every gap and risk ratio shown for one school, marked together (`analysis.mark`).
-
-    `gaps`: (scale, group) → the school's ``analysis.gaps`` rows; `lost`: (question, group) → its
-    ``analysis.disproportionality`` rows. Returns (kind, group, measure, level) → verdict, for the
-    rows to show (one of each two-level split)."""
-    parts = []
-    for (scale_id, group), found in gaps.items():
-        if len(found):
-            kept = analysis.one_row_per_split(found, group, keep=["Y"])
-            scale = questionnaire.scale(scale_id)
-            parts.append(
-                analysis.gap_estimates(
-                    kept, group, scale_id, meaningful=analysis.meaningful_difference(scale)
-                )
-            )
-    for (question_id, group), found in lost.items():
-        if len(found):
-            kept = analysis.one_row_per_split(found, group, keep=["Y"])
-            parts.append(analysis.risk_ratio_estimates(kept, group, question_id))
-    if not parts:
-        return {}
-    marked = analysis.mark(pd.concat(parts, ignore_index=True))
-    return {
-        (r.kind, r.group, r.measure, str(r.level)): str(r.verdict)
-        for r in marked[["kind", "group", "measure", "level", "verdict"]].itertuples(index=False)
-    }
-
-
 def gaps_table(
     questionnaire: Questionnaire,
     own: pd.DataFrame,
@@ -229,7 +200,8 @@ def gaps_table(
 ) -> Table:
     """`found`: the school's rows of ``analysis.gaps(..., by="school_urn")`` when worked out for
     every school at once (the same figures: each school's gaps use its own pupils only).
-    `verdicts`: `school_verdicts` for the school; without them, each gap is marked on its own."""
+    `verdicts`: the school's marks (`results.summary.verdicts_of`); without them, each gap is
+    marked on its own."""
     if found is None:
         found = analysis.gaps(own, group, scale_id, by="school_urn")
     rows = []
@@ -322,7 +294,8 @@ def lost_learning_by_group_table(
 ) -> Table:
     """`found`: question id → the school's rows of ``analysis.disproportionality(..., by="school_urn")``
     when worked out for every school at once (each school's figures use its own pupils only).
-    `verdicts`: `school_verdicts` for the school; without them, each ratio is marked on its own."""
+    `verdicts`: the school's marks (`results.summary.verdicts_of`); without them, each ratio is
+    marked on its own."""
     rows = []
     for question in lost_learning_questions(questionnaire):
         if found is not None:
@@ -428,7 +401,7 @@ def finite(value) -> float | None:
 
 def charts_for(shown: SchoolResults) -> dict:
     """An accessible SVG chart beside each table of the dashboard, drawn from the same rows."""
-    from .. import charts
+    from . import charts
 
     out = {}
     tables = {t.id: t for t in shown.tables}

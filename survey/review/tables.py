@@ -1,4 +1,4 @@
-"""The reviewer's tables: each a `survey.results.table.Table`, already suppressed, shown and exported alike.
+"""The reviewer's tables: each a `survey.tables.Table`, already suppressed, shown and exported alike.
 
 Views stay thin: they check the query (`params`), call one builder here and render its `Page`.
 
@@ -27,12 +27,12 @@ import analysis
 from questionnaires import Questionnaire
 
 from .. import charts
-from ..review.params import COVARIATES, short_question
-from .dashboard import GROUP_LABELS, level_label, lost_learning_questions, scale_title
+from ..dashboard import GROUP_LABELS, level_label, lost_learning_questions, scale_title
+from ..data.results import Results
+from ..results.policy import MIN_N
+from ..tables import HIDDEN, Column, Table, format_value
 from .disclosure import Relation, protect
-from .policy import MIN_N
-from .scored import Results
-from .table import HIDDEN, Column, Table
+from .params import COVARIATES, short_question
 
 _UNSET = object()  # an argument not given (None means "no model could be fitted")
 POSITION = {
@@ -42,6 +42,16 @@ POSITION = {
     "below95": "Below the 95% limits only",
     "within": "Within the limits",
 }
+
+
+class CellTable(Table):
+    """A table in which single cells may be hidden: ``row["_hidden"] = {column key: words}``."""
+
+    def cell(self, row: dict, column: Column) -> str:
+        words = (row.get("_hidden") or {}).get(column.key)
+        if words and column.kind != "text":
+            return format_value(None, column.kind, hidden=words)
+        return super().cell(row, column)
 
 
 @dataclass

@@ -16,9 +16,9 @@ from sqlalchemy import select
 import analysis
 from questionnaires import Questionnaire
 
-from ..data import questionnaires as loaded
 from ..extensions import db
 from ..models import Answer, PupilCode, Response, ResponseStatus, RosterEntry, School, Wave
+from . import questionnaires as loaded
 
 # The pupil groups dashboards break results down by: (column, label, {code: label}).
 GROUPS: list[tuple[str, str]] = [
@@ -210,7 +210,7 @@ def snapshot(questionnaire_id: str) -> Results:
     export (`survey.data.export.export_frame`: COPY on PostgreSQL), scored, with each school's area.
 
     The same figures as `_load(questionnaire_id, released=True)`, at national speed."""
-    from ..data.export import export_frame
+    from .export import export_frame
 
     version = loaded.latest(questionnaire_id)
     if version is None:
