@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import refresh
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -19,6 +20,7 @@ from ..extensions import limiter
 from ..models import ResponseStatus, utcnow
 from . import bp, journey, messages, rendering, safeguarding, store
 from . import session as pupil_session
+from . import wales as wales_words
 from .answers import BadInput
 from .forms import CodeForm
 from .questions import answer_text, shown_values
@@ -177,7 +179,7 @@ def before_you_start(pupil: journey.Pupil):
         # Read on the request's one connection (store), and given to the template in place of the
         # you_said_we_did() global, which would take a second connection through the ORM session.
         school = store.school(pupil.code.school_id)
-        changes = school.you_said_we_did if school else None
+        changes, changes_lang = store.school_text(school, "you_said_we_did", language())
         key = ("before_you_start", language(), pupil.primary, pupil.anonymous, agreed, refused, changes)
         return rendering.render(
             key,
@@ -187,6 +189,7 @@ def before_you_start(pupil: journey.Pupil):
             agreed=agreed,
             refused=refused,
             you_said_we_did=lambda school_id: changes,
+            changes_lang=changes_lang,
         )
     return render_template(
         "pupil/before_you_start.html", form=form, pupil=pupil, agreed=agreed, refused=refused
@@ -230,18 +233,25 @@ def section(pupil: journey.Pupil, section_id: str):
     if resume is not None and pages.index(page) > pages.index(resume):
         return redirect(url_for("pupil.section", section_id=resume.id))
 
-    questions = journey.visible_questions(page, values)
+    questions = _as_read_here(pupil, journey.visible_questions(page, values))
     errors: dict[str, str] = {}
     raw: dict[str, object] = {}
     if request.method == "POST":
         # CSRFProtect (app-wide) has already checked the token of every POST.
+        switch = request.form.get("switch_language")
+        if switch in LANGUAGES and switch != language():
+            # The language switch submits the page: any error it has is shown in the new language.
+            pupil_session.set_language(switch)
+            refresh()
         posted = _read_post(page, values)
         version = _shown_version() or journey.page_version(page, answers)
         if not posted.errors:
             return _save_and_move_on(pupil, page, posted, version)
         errors, raw = posted.errors, posted.raw
         # Show the follow-ups the pupil's own answers just asked for, beside the errors.
-        questions = journey.visible_questions(page, {**values, **journey.routing_values(posted.given)})
+        questions = _as_read_here(
+            pupil, journey.visible_questions(page, {**values, **journey.routing_values(posted.given)})
+        )
     else:
         version = journey.page_version(page, answers)
     position = pages.index(page)
@@ -281,6 +291,16 @@ def section(pupil: journey.Pupil, section_id: str):
         version=version,
         **context,
     )
+
+
+def _as_read_here(pupil: journey.Pupil, questions: list) -> list:
+    """The questions in the words of the pupil's country: Wales's ALN and IDPs where the school is
+    in Wales (looked up only for a page that asks about extra help)."""
+    if not any(q.response_set == "sen" for q in questions):
+        return questions
+    school = store.school(pupil.code.school_id)
+    wales = wales_words.in_wales(school.la_code if school else None)
+    return [wales_words.for_school(q, wales) for q in questions]
 
 
 def _follow_up_note(question) -> Markup:
@@ -375,7 +395,7 @@ def check_answers(pupil: journey.Pupil):
     pages = journey.route(pupil, values)
     lang = language()
     # Kept per route (the pages and the questions on them) with a marker for each answer.
-    shown = [(page, journey.visible_questions(page, values)) for page in pages]
+    shown = [(page, _as_read_here(pupil, journey.visible_questions(page, values))) for page in pages]
     places = {q.id: f"a{n}" for n, q in enumerate(q for _, questions in shown for q in questions)}
     answer_texts = {
         places[q.id]: str(escape(answer_text(q, answers.get(q.id), lang)))
@@ -419,14 +439,14 @@ def finished(pupil: journey.Pupil):
     if pupil.response.status == ResponseStatus.REFUSED:
         return redirect(url_for("pupil.no_thanks"))
     school = store.school(pupil.code.school_id)
-    trusted_adult = school.trusted_adult_text if school else None
+    trusted_adult, trusted_lang = store.school_text(school, "trusted_adult_text", language())
     g.compact = True
     return rendering.render(
-        ("finished", language(), pupil.primary, trusted_adult),
+        ("finished", language(), pupil.primary, trusted_adult, trusted_lang),
         "pupil/finished.html",
         {},
         pupil=pupil,
-        school={"trusted_adult_text": trusted_adult},
+        school={"trusted_adult_text": trusted_adult, "trusted_adult_lang": trusted_lang},
     )
 
 

@@ -271,6 +271,19 @@ def test_read_aloud_in_welsh_and_without_the_decorative_symbols(new_context, new
     assert button.get_attribute("aria-pressed") == "true"
 
 
+def test_the_primary_before_you_start_is_read_aloud_paragraph_by_paragraph(new_context, new_code):
+    context = new_context()
+    context.request.post("/", form={"code": new_code("national-primary")}, max_redirects=0)
+    page = context.new_page()
+    page.goto("/before-you-start")
+    buttons = page.locator(".app-read-aloud")
+    assert buttons.count() == 1
+    buttons.first.click()
+    spoken = [item["text"] for item in page.evaluate(SPOKEN)]
+    paragraphs = page.locator("[data-read-aloud] p").all_inner_texts()
+    assert spoken == [" ".join(p.split()) for p in paragraphs] and len(spoken) == 5
+
+
 ENGLISH_VOICE_ONLY = """
 (() => {
   const voices = [{ lang: "en-GB", name: "English", default: true }];

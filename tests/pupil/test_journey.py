@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from questionnaires import load
 from survey.data.export import export_responses
 from survey.extensions import db
-from survey.models import Answer, Response, ResponseStatus
+from survey.models import Answer, Response, ResponseStatus, School
 from survey.pupil import messages
 from tests.pages import check_page
 
@@ -115,6 +115,22 @@ def test_assent_page_tells_pupils_their_rights(client, new_code):
         "No thanks",
     ):
         assert words in page
+
+
+@pytest.mark.parametrize("anonymous", [False, True])
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_primary_before_you_start_is_at_most_80_words(client, new_code, anonymous, language):
+    client.post("/", data={"code": new_code("national-primary", anonymous=anonymous)})
+    client.get(f"/language/{language}")
+    page = check_page(client.get("/before-you-start"))
+    main = page.find("main")
+    for nav in main.select("nav"):
+        nav.decompose()
+    words = main.get_text(" ", strip=True).split()
+    assert len(words) <= 80, (len(words), " ".join(words))
+    # All of it but the buttons is one block that read-aloud reads.
+    assert len(page.select("[data-read-aloud]")) == 1
+    assert "skip" in page.select_one("[data-read-aloud]").get_text() or language == "cy"
 
 
 @store
@@ -614,3 +630,63 @@ def test_the_check_answers_return_is_kept_when_the_page_is_shown_again(pupil):
         "/section/belonging?return=check&x=1", data={"belong_part": "4", "switch_language": "cy"}
     )
     assert switched.location == "/section/belonging?return=check"
+
+
+def test_the_character_count_speaks_welsh_on_a_welsh_page(pupil):
+    path = "/section/belonging"
+    for _ in range(20):
+        page = check_page(pupil.get(path))
+        if page.select(".govuk-character-count"):
+            break
+        path = pupil.post(path, data={"action": "save"}).location.split("#")[0]
+    english = page.select_one(".govuk-character-count")
+    assert "You can enter up to" in english.get_text()
+    pupil.get("/language/cy")
+    welsh = check_page(pupil.get(path)).select_one(".govuk-character-count")
+    assert "Gelli di ysgrifennu hyd at" in welsh.get_text() and "You can enter" not in welsh.get_text()
+    assert welsh["data-i18n.characters-under-limit.other"] == "Mae gen ti %{count} nod ar ôl"
+    assert welsh["data-i18n.characters-over-limit.two"] == "Mae gen ti %{count} nod yn ormod"
+
+
+def test_switching_language_on_a_page_with_an_error_shows_the_error_in_the_new_language(pupil):
+    path = "/section/belonging"
+    for _ in range(20):
+        page = check_page(pupil.get(path))
+        if page.select(".govuk-character-count"):
+            break
+        path = pupil.post(path, data={"action": "save"}).location.split("#")[0]
+    name = page.select_one(".govuk-character-count textarea")["name"]
+    too_long = pupil.post(path, data={name: "x" * 1501})
+    assert "characters or fewer" in check_page(too_long).select_one(".govuk-error-summary").get_text()
+    switched = pupil.post(path, data={name: "x" * 1501, "switch_language": "cy"})
+    page = check_page(switched)
+    assert page.html["lang"] == "cy"
+    summary = page.select_one(".govuk-error-summary").get_text(" ", strip=True)
+    assert "characters or fewer" not in summary and "1,500" in summary
+    assert page.select_one(f"textarea[name={name}]").get_text() == "x" * 1501  # the text is kept
+
+
+@pytest.mark.parametrize(("la_code", "wales"), [("201", False), ("661", True)])
+def test_the_extra_help_question_uses_wales_words_where_the_school_is_in_wales(
+    client, new_code, app, school, la_code, wales
+):
+    with app.app_context():
+        db.session.get(School, school).la_code = la_code
+        db.session.commit()
+    client.post("/", data={"code": new_code(anonymous=True)})
+    client.post("/before-you-start", data={"choice": "yes"})
+    for section in SECONDARY.sections:
+        if section.id == "about_you":
+            break
+        client.post(f"/section/{section.id}", data={})
+    page = check_page(client.get("/section/about_you"))
+    labels = [label.get_text(" ", strip=True) for label in page.select('label[for^="about_sen"]')]
+    assert any("IDP (Individual Development Plan)" in label for label in labels) is wales
+    assert any("EHCP" in label for label in labels) is not wales
+    client.get("/language/cy")
+    welsh = check_page(client.get("/section/about_you")).get_text(" ", strip=True)
+    assert ("Cynllun Datblygu Unigol" in welsh) is wales
+    # The answer keeps its value and code: an IDP is recorded as a statutory plan (E), as an EHCP is.
+    assert client.post("/section/about_you", data={"about_sen": "3"}).status_code == 302
+    summary = check_page(client.get("/check-your-answers")).get_text(" ", strip=True)
+    assert ("CDU (Cynllun Datblygu Unigol)" in summary) is wales

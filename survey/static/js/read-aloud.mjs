@@ -1,8 +1,9 @@
-// Read-aloud: a "Read aloud" button at the top of each `[data-read-aloud]` question that speaks the
-// question, its hint and its options with the browser's own speech synthesis. Without speech
-// synthesis no button is added; the page is the same as without JavaScript. When the device lists
-// its voices and none speaks the page's language (often Welsh), the buttons are hidden: a Welsh page
-// read by an English voice is worse than none. An empty list means "not known yet", so they stay.
+// Read-aloud: a "Read aloud" button at the top of each `[data-read-aloud]` question (or block of
+// text) that speaks the question, its hint and its options (or each paragraph) with the browser's
+// own speech synthesis. Without speech synthesis no button is added; the page is the same as without
+// JavaScript. When the device lists its voices and none speaks the page's language (often Welsh),
+// the buttons are hidden: a Welsh page read by an English voice is worse than none. An empty list
+// means "not known yet", so they stay.
 
 import { pageLanguage, strings } from "./i18n.mjs";
 
@@ -56,6 +57,10 @@ export function piecesToSpeak(wrapper) {
   const question = questionElement(wrapper);
   const hint = [...wrapper.querySelectorAll(HINT)].find((element) => outsideNested(element, wrapper));
   const options = [...wrapper.querySelectorAll(OPTION_LABELS)].filter((label) => outsideNested(label, wrapper));
+  if (!question && options.length === 0) {
+    // A block of text (the primary "Before you start"): each paragraph and list item in turn.
+    return [...wrapper.querySelectorAll("h2, p, li")].map(spokenText).filter((text) => text !== "");
+  }
   return [question, hint, ...options]
     .filter(Boolean)
     .map(spokenText)
