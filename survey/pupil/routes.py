@@ -23,7 +23,7 @@ from . import session as pupil_session
 from . import wales as wales_words
 from .answers import BadInput
 from .forms import CodeForm
-from .questions import answer_text, shown_values
+from .questions import shown_values
 
 LANGUAGES = ("en", "cy")
 _INDENT = re.compile(rb"\n[ \t]+")
@@ -394,29 +394,41 @@ def check_answers(pupil: journey.Pupil):
         return redirect(url_for("pupil.finished"))
     pages = journey.route(pupil, values)
     lang = language()
-    # Kept per route (the pages and the questions on them) with a marker for each answer.
+    # One row per section (a secondary route is about 60 questions): how many the pupil answered,
+    # and a Change link to the section, where they see every answer. Kept per route, with a marker
+    # for each section's count.
     shown = [(page, _as_read_here(pupil, journey.visible_questions(page, values))) for page in pages]
-    places = {q.id: f"a{n}" for n, q in enumerate(q for _, questions in shown for q in questions)}
+    places = {page.id: f"s{n}" for n, (page, _) in enumerate(shown)}
     answer_texts = {
-        places[q.id]: str(escape(answer_text(q, answers.get(q.id), lang)))
-        for _, questions in shown
-        for q in questions
+        places[page.id]: str(
+            escape(
+                messages.ANSWERED
+                % {
+                    "answered": sum(answers.get(q.id) is not None for q in questions),
+                    "total": len(questions),
+                }
+            )
+        )
+        for page, questions in shown
     }
     back = url_for("pupil.section", section_id=pages[-1].id) if pages else url_for("pupil.start")
 
     def summary() -> dict:
-        markers = {qid: rendering.marker(name) for qid, name in places.items()}
         rows = [
-            (
-                page,
-                rendering.summary_rows(
-                    questions,
-                    markers,
-                    lang,
-                    url_for("pupil.section", section_id=page.id, **{"return": "check"}),  # type: ignore[arg-type]
-                ),
-            )
-            for page, questions in shown
+            {
+                "key": {"text": page.title.get_for(lang)},
+                "value": {"text": rendering.marker(places[page.id])},
+                "actions": {
+                    "items": [
+                        {
+                            "href": url_for("pupil.section", section_id=page.id, **{"return": "check"}),  # type: ignore[arg-type]
+                            "text": messages.CHANGE,
+                            "visuallyHiddenText": page.title.get_for(lang),
+                        }
+                    ]
+                },
+            }
+            for page, _ in shown
         ]
         return {"pupil": pupil, "summary": rows, "back": back, "lang": lang}
 
