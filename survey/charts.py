@@ -20,7 +20,7 @@ What every chart does:
 * ``viewBox`` with ``width="100%"``: the chart shrinks to a 320 px phone without scrolling. The layout
   is narrow (360 units wide) with each row's label above its mark, so text stays readable when small.
 * A hidden value (None or NaN) is never drawn; ``suppressed_label`` is written in its place: by
-  default the one label of every hidden cell, ``survey.tables.HIDDEN`` ("hidden to protect pupils").
+  default the one label of every hidden cell, ``survey.results.policy.HIDDEN`` ("hidden to protect pupils").
   Pass the translated text of the same label, never words that say why it is hidden.
 
 Other words drawn by the charts (legend entries) are in :data:`DEFAULT_TEXT`; pass ``text={...}`` with
@@ -40,7 +40,7 @@ from markupsafe import Markup, escape
 
 from analysis.funnel import funnel_limits  # the limit formulas live with the fit
 
-from .tables import HIDDEN
+from .results.policy import HIDDEN
 
 __all__ = [
     "DEFAULT_TEXT",
@@ -686,7 +686,9 @@ def funnel_chart(
     for p in outside[:max_labels]:
         label = _point_label(sx(p["n"]), sy(p["value"]), p["label"], x0, x1, placed)
         if label and isinstance(p["href"], str) and p["href"]:
-            label = f'<a class="app-chart__link" href="{escape(p["href"])}">{label}</a>'
+            # For pointers: the chart is one image to assistive technology, so its links stay out of
+            # the tab order; the table beside the chart links the same pages for everyone.
+            label = f'<a class="app-chart__link" href="{escape(p["href"])}" tabindex="-1">{label}</a>'
         svg.parts.append(label)
 
     y = bottom + SMALL_LINE + 4

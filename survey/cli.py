@@ -177,7 +177,7 @@ def issue_codes(wave_id, urn, out) -> None:
     wave, school = _wave(wave_id), _school(urn)
     issued = _commit_or_fail(lambda: run(wave, school, actor=ACTOR))
     # The download's formula-safe writer: a class typed as "=..." must stay text in a spreadsheet.
-    from .tables import Column, Table, to_csv
+    from .results.table import Column, Table, to_csv
 
     keys = ("pupil_reference", "class", "year_group", "code")
     rows = [

@@ -8,7 +8,7 @@ import io
 
 from openpyxl import load_workbook
 
-from survey.tables import HIDDEN, Column, Table, to_csv, to_xlsx
+from survey.results.table import HIDDEN, Column, Table, to_csv, to_xlsx
 
 TABLE = Table(
     id="scales",

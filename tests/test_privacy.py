@@ -36,7 +36,7 @@ from survey.models import (
     Wave,
     utcnow,
 )
-from survey.tables import HIDDEN
+from survey.results.policy import HIDDEN
 
 from .conftest import make_app, migrate
 from .pages import check_page

@@ -14,15 +14,14 @@ from sqlalchemy import select
 
 import analysis
 
-from .. import dashboard
-from ..data.results import GROUPS, Results
 from ..extensions import db
 from ..models import Answer, Response, ResponseStatus, School, Wave
 from ..review import school as review_school
-from ..review import tables as review_tables
 from ..review.params import level_options
-from . import store, summary
+from . import dashboard, store, summary
+from . import reviewer as review_tables
 from .policy import MIN_N
+from .scored import GROUPS, Results
 
 GROUP_IDS = [g for g, _ in GROUPS]
 ADJUSTMENTS = ("raw", "contextualised")
@@ -93,15 +92,6 @@ def _by_school(frame: pd.DataFrame) -> dict[int, pd.DataFrame]:
     return {_urn(urn): rows for urn, rows in frame.groupby("school_urn", observed=True, sort=False)}
 
 
-def _bands(schools: pd.DataFrame) -> dict[int, dict]:
-    """Each school's rank band on a scale (``analysis.rank_band``), by URN; none with under five
-    schools to rank among."""
-    shown = schools[~schools["suppressed"].astype(bool)] if "suppressed" in schools else schools
-    if shown["mean"].notna().sum() < 5:
-        return {}
-    return {_urn(urn): row for urn, row in analysis.rank_band(schools).to_dict("index").items()}
-
-
 def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carry: Carry) -> Items:
     questionnaire = results.questionnaire
     q = questionnaire.id
@@ -126,7 +116,6 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
     }
     items_by_school = _by_school(analysis.item_results(wave_rows, questionnaire, by="school_urn"))
     national_items = analysis.item_results(wave_rows, questionnaire, by=None)
-    bands = {scale.id: _bands(benchmarks.schools[scale.id]) for scale in questionnaire.scales}
     levels = level_options(wave_rows)
     yield ("levels", f"{q}:{wave_id}"), levels
     yield ("present", f"{q}:{wave_id}"), sorted(_urn(u) for u in wave_rows["school_urn"].unique())
@@ -183,7 +172,7 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
                 gaps=own_gaps,
                 items=items_by_school.get(school.urn, empty),
                 national_items=national_items,
-                bands={scale: found.get(school.urn) for scale, found in bands.items()},
+                bands={scale: found.get(school.urn) for scale, found in benchmarks.bands.items()},
                 respondents={group: tables[0] for group, tables in part["representativeness"].items()},
             )
         yield ("school", f"{q}:{wave_id}:{school.urn}"), part

@@ -5,3 +5,6 @@
 
 MIN_N = 10  # no figure from fewer pupils is shown
 RELEASE_MIN_NEW = 10  # new complete responses before a school's figures change (a floor, never lower)
+
+# The one label of every hidden cell on pages, charts, downloads and release items (RELEASES.md).
+HIDDEN = "hidden to protect pupils"

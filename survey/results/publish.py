@@ -16,10 +16,10 @@ from flask import current_app
 from sqlalchemy import delete, select, text, update
 
 from ..data import questionnaires as loaded
-from ..data.results import snapshot as taken_in
 from ..extensions import db
 from ..models import Release, ReleaseItem, ReleaseSchool, ReleaseStatus, Response, Wave, utcnow
 from . import build, snapshot, store
+from .scored import snapshot as taken_in
 
 log = logging.getLogger(__name__)
 # One publisher at a time on PostgreSQL (any number of workers may pick up the job).
@@ -57,20 +57,24 @@ def publish(reason: str = "admin", *, now: datetime | None = None) -> Release:
     return release
 
 
+_SCHEMA_KEY = "CAST(:key AS bigint) # CAST(hashtext(current_schema()) AS bigint)"
+
+
 @contextmanager
 def _one_at_a_time():
     """PostgreSQL: an advisory lock held on a connection of its own for the whole run, so that
-    workers on other machines wait rather than publish at the same time."""
+    workers on other machines wait rather than publish at the same time. The lock is the schema's
+    (each test run, or benchmark, has its own), so runs in other schemas do not wait for it."""
     if db.engine.dialect.name != "postgresql":
         yield
         return
     with db.engine.connect() as connection:
-        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LOCK_KEY})
+        connection.execute(text(f"SELECT pg_advisory_lock({_SCHEMA_KEY})"), {"key": _LOCK_KEY})
         connection.commit()
         try:
             yield
         finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK_KEY})
+            connection.execute(text(f"SELECT pg_advisory_unlock({_SCHEMA_KEY})"), {"key": _LOCK_KEY})
             connection.commit()
 
 

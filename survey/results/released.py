@@ -140,8 +140,8 @@ def about(release: Release | None, part: ReleaseSchool | None = None) -> dict | 
 
 
 def school_results(released: Released, school: School, wave_id: int, *, scale_id: str, group: str):
-    """A school's dashboard for one wave as the release published it (`survey.dashboard`'s tables)."""
-    from ..dashboard import SchoolResults
+    """A school's dashboard for one wave as the release published it (`survey.results.dashboard`'s tables)."""
+    from .dashboard import SchoolResults
 
     part = released.item("school", f"{wave_id}:{school.urn}") or {"n": 0}
     out = SchoolResults(school, released, wave_id, int(part["n"]), scale_id, group)

@@ -22,10 +22,10 @@ from markupsafe import Markup
 from questionnaires import Questionnaire
 
 from .. import charts
-from ..dashboard import lost_learning_questions
 from ..models import School
-from ..tables import format_value
+from .dashboard import lost_learning_questions
 from .summary import hidden_words, summary_view
+from .table import format_value
 
 LANGUAGES = ("en", "cy")
 _HALO = ' stroke="#fff" stroke-width="4" stroke-linejoin="round" paint-order="stroke"'

@@ -21,7 +21,7 @@ from sqlalchemy import insert, select
 from ..cache import KeyedCache
 from ..extensions import db
 from ..models import Release, ReleaseItem
-from ..tables import Column, Table
+from .table import Column, Table
 
 _items: KeyedCache[tuple[str, int, str, str, str], Any] = KeyedCache("release items", maxsize=512)
 
@@ -73,7 +73,7 @@ def _restore(value: Any) -> Any:
         if "__table__" in value:
             kind = Table
             if value["__table__"] == "CellTable":
-                from ..review.tables import CellTable
+                from .table import CellTable
 
                 kind = CellTable
             return kind(

@@ -27,7 +27,7 @@ from questionnaires import Questionnaire
 
 from .. import charts
 from ..reference import ETHNICITY_MAJOR, GENDER, SEN
-from ..tables import HIDDEN, Table
+from .table import HIDDEN, Table
 
 MAX_FINDINGS = 3
 # Those who answered "look like the roster" when every shown group's share is within this many points.
@@ -443,7 +443,7 @@ def _cell_words(cell: dict) -> tuple[str, str]:
         return _("Lower (%(gap)s)", gap=_number_text(cell["estimate"], sign=True)), "lower"
     if cell["verdict"] == "too few pupils to tell":
         return _("Too few to tell"), "unsure"
-    return _("No clear difference"), "none"
+    return _("No clear gap"), "none"
 
 
 def summary_view(summary: dict, questionnaire: Questionnaire, *, chart_id: str = "summary-scales") -> dict:

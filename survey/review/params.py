@@ -14,11 +14,11 @@ import pandas as pd
 from flask import abort, request
 from flask_login import current_user
 
-from ..dashboard import GROUP_LABELS, level_label, lost_learning_questions
 from ..data import scope
-from ..data.results import GROUPS
 from ..models import School
+from ..results.dashboard import GROUP_LABELS, level_label, lost_learning_questions
 from ..results.released import Released, questionnaires_of, release_for_request, released
+from ..results.scored import GROUPS
 
 ADJUSTMENTS = {"raw": "Raw scores", "contextualised": "Contextualised scores"}
 # The pupil characteristics a contextualised score allows for (intake composition).

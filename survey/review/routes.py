@@ -15,12 +15,7 @@ from ..data import audit, scope
 from ..data import waves as wave_data
 from ..models import Role, School, ScopeKind, Wave
 from ..results.released import about
-from ..tables import FORMATS, Column, Table, download
-from ..text_input import clean
-from . import bp
-from . import params as p
-from .school import school_page
-from .tables import (
+from ..results.reviewer import (
     Disproportion,
     Page,
     areas_page,
@@ -28,6 +23,11 @@ from .tables import (
     compare_page,
     disproportionality_page,
 )
+from ..results.table import FORMATS, Column, Table, download
+from ..text_input import clean
+from . import bp
+from . import params as p
+from .school import school_page
 
 MAX_FOUND = 50
 MAX_URN = 2**31 - 1
@@ -241,7 +241,15 @@ def _compare() -> tuple[p.Filters, dict, Page | None]:
         national = None if found is None else compare_gap_national(found, gap, present or [])
     if national is None:
         abort(404)
-    page = compare_page(filters.questionnaire, national, chosen, measure=filters["measure"], gap=gap)
+    query = {"questionnaire": filters.questionnaire_id, "wave": filters.wave_id}
+    page = compare_page(
+        filters.questionnaire,
+        national,
+        chosen,
+        measure=filters["measure"],
+        gap=gap,
+        link=lambda urn: url_for("review.school", urn=urn, **query),
+    )
     page.facts["release"] = about(filters.results.release)
     return filters, options, page
 

@@ -13,14 +13,14 @@ import pandas as pd
 import analysis
 
 from .. import charts
-from ..dashboard import GROUP_LABELS, SchoolResults, level_label, scale_title
 from ..data import schools as school_data
 from ..data import waves as wave_data
-from ..data.results import Results
 from ..models import School
+from ..results.dashboard import GROUP_LABELS, SchoolResults, level_label, scale_title
 from ..results.released import Released, school_results
-from ..tables import HIDDEN, Column, Table
-from .tables import CellTable, Page, _finite
+from ..results.reviewer import Page, _finite
+from ..results.scored import Results
+from ..results.table import HIDDEN, CellTable, Column, Table
 
 
 def school_page(released: Released, school: School, wave_id: int, *, scale_id: str, group: str) -> Page:
@@ -138,7 +138,7 @@ def _roster(
 
 
 def _code(group: str, value):
-    """A roster value in the export's coding (as `survey.data.results` reads it)."""
+    """A roster value in the export's coding (as `survey.results.scored` reads it)."""
     if isinstance(value, bool):
         return "Y" if value else "N"
     value = getattr(value, "value", value)

@@ -5,12 +5,10 @@ from __future__ import annotations
 from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user
 
-from .. import dashboard
 from ..access import school_or_404
 from ..data import audit
-from ..data.results import GROUPS
 from ..models import School
-from ..results import build, report, store
+from ..results import build, dashboard, report, store
 from ..results.released import (
     about,
     earlier_releases,
@@ -19,8 +17,9 @@ from ..results.released import (
     released,
     school_results,
 )
+from ..results.scored import GROUPS
 from ..results.summary import summary_view
-from ..tables import download, query_without
+from ..results.table import download, query_without
 from . import bp
 from .routes import school_lead
 

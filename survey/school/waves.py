@@ -19,15 +19,15 @@ from markupsafe import Markup
 import analysis
 
 from ..access import school_or_404
-from ..dashboard import GROUP_LABELS, level_label
 from ..data import audit
 from ..data import questionnaires as loaded
 from ..data import waves as wave_data
 from ..data.waves import RATE_GROUPS
 from ..importers import PUPIL_REFERENCE, ROSTER_COLUMNS, ImportProblems, RosterCheck, check_roster
 from ..models import ResponseStatus, School, Wave, utcnow
+from ..results.dashboard import GROUP_LABELS, level_label
+from ..results.table import Column, Table, download, to_csv
 from ..sorting import natural_key
-from ..tables import Column, Table, download, to_csv
 from . import bp
 from .forms import MAX_ROSTER_BYTES, ClassSessionForm, RosterForm, WaveForm
 from .routes import school_lead

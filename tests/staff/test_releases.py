@@ -19,11 +19,11 @@ import analysis
 from survey.data import questionnaires as loaded_questionnaires
 from survey.data import withdraw
 from survey.data.export import export_frame
-from survey.data.results import RELEASED_IDS_SQL
 from survey.extensions import db
 from survey.models import AuditEvent, Release, ReleaseItem, ReleaseStatus, Response, School, Wave, utcnow
 from survey.results import build, store
 from survey.results.publish import PublishError, publish
+from survey.results.scored import RELEASED_IDS_SQL
 
 from ..conftest import make_app
 from ..responses import make_pupils

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from survey.demo import FREE_TEXT
 from survey.extensions import db
 from survey.models import AuditEvent, School
-from survey.tables import HIDDEN as HIDDEN_LABEL
+from survey.results.table import HIDDEN as HIDDEN_LABEL
 
 from ..pages import check_page
 
@@ -350,7 +350,7 @@ def test_protection_hides_an_area_group_that_one_hidden_school_group_would_revea
     """`disclosure.protect`: an area shown beside all but one of its schools' groups is hidden."""
     import numpy as np
 
-    from survey.review.disclosure import Relation, protect
+    from survey.results.disclosure import Relation, protect
 
     # Cells: the area (20 pupils), school A (8, hidden by its own table), school B (12, shown).
     n = np.array([20, 8, 12])
@@ -372,8 +372,8 @@ def test_a_school_with_fewer_than_10_respondents_is_in_no_figure(demo_app):
     and every area total is exactly the sum of the schools shown, with or without a filter."""
     import pandas as pd
 
-    from survey.data.results import Results, _load
-    from survey.review.tables import area_statistics, areas_page, compare_national, compare_page
+    from survey.results.reviewer import area_statistics, areas_page, compare_national, compare_page
+    from survey.results.scored import Results, _load
 
     with demo_app.app_context():
         full = _load("national-secondary")
@@ -419,13 +419,13 @@ def test_disproportionality_when_nobody_in_the_wave_answered_an_outcome(demo_app
     """An outcome no pupil answered (all skipped it) is left out of the tables: never a server error."""
     import pandas as pd
 
-    from survey.data.results import Results, _load
-    from survey.review.params import short_question
-    from survey.review.tables import (
+    from survey.results.reviewer import (
         disproportionality_for_release,
         disproportionality_page,
         lost_learning_questions,
     )
+    from survey.results.scored import Results, _load
+    from survey.review.params import short_question
 
     with demo_app.app_context():
         full = _load("national-secondary")

@@ -15,7 +15,7 @@ from survey import codes
 from survey.demo import FREE_TEXT
 from survey.extensions import db
 from survey.models import AuditEvent, PupilCode, RosterEntry, School
-from survey.tables import HIDDEN
+from survey.results.policy import HIDDEN
 
 from ..pages import check_page
 

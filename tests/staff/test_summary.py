@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 import questionnaires
-from survey.dashboard import level_label
 from survey.extensions import db
 from survey.models import ReleaseItem
 from survey.results import released, store, summary
-from survey.tables import HIDDEN, Column, Table
+from survey.results.dashboard import level_label
+from survey.results.table import HIDDEN, Column, Table
 
 from ..conftest import make_app
 from ..pages import check_page
@@ -293,3 +293,64 @@ def test_the_report_comes_in_welsh(demo_client_as):
 
 def test_an_unknown_report_language_is_not_found(demo_client_as):
     assert demo_client_as("lead@demo.example").get("/school/990001/results/report-fr.pdf").status_code == 404
+
+
+def test_ranks_are_bands_in_words_and_primary_captions_say_one_to_three(demo_client_as):
+    page = check_page(demo_client_as("lead@demo.example").get("/school/990001/results"))
+    table = page.find(id="table-scales")
+    headers = [th.get_text(strip=True) for th in table.select("thead th")]
+    assert "Among schools" in headers and not any("ercentile" in h for h in headers)
+    column = headers.index("Among schools")
+    for row in table.select("tbody tr"):
+        text = row.find_all(["th", "td"])[column].get_text(strip=True)
+        assert re.fullmatch(r"(Among|In|Anywhere).*\(between \d+% and \d+% of schools score lower\)", text), (
+            text
+        )
+    assert "Average score on each scale (1 to 5" in table.find("caption").get_text()
+    primary = check_page(demo_client_as("reviewer@demo.example").get("/review/schools/990010"))
+    assert "Average score on each scale (1 to 3" in primary.find(id="table-scales").find("caption").get_text()
+    assert "1 to 5" not in primary.get_text()
+
+
+# -- the reviewer's funnel plot and disproportionality chart ---------------------------------------
+
+
+def test_the_funnel_plot_reads_on_its_own(demo_client_as):
+    client = demo_client_as("reviewer@demo.example")
+    page = check_page(client.get("/review/compare"))
+    summary = page.find(id="funnel-summary").get_text(" ", strip=True)
+    assert summary.startswith("Each dot is a school") and "national average" in summary
+    # The demo compares 21 schools: fewer than 30, so the page warns.
+    assert (
+        "With fewer than 30 schools a funnel plot shows little"
+        in page.find(class_="govuk-warning-text").get_text()
+    )
+    svg = page.find("svg", id="funnel")
+    assert svg is not None and "National average" in svg.get_text(" ") and "Target" not in svg.get_text(" ")
+    outliers = page.find(id="table-outliers")
+    if outliers is not None:  # every school outside the limits links to its page, in the table and the plot
+        links = [a["href"] for a in outliers.select("tbody th a")]
+        assert links and all(re.match(r"/review/schools/\d+\?", href) for href in links)
+        labelled = [a["href"] for a in svg.find_all("a")]
+        assert labelled and set(labelled) <= set(links)
+        assert check_page(client.get(links[0])).find("h1")
+
+
+def test_the_disproportionality_legend_says_what_it_plots(demo_client_as):
+    page = check_page(demo_client_as("reviewer@demo.example").get("/review/disproportionality"))
+    legend = page.find("svg", id="ratios-chart").get_text(" ")
+    assert "Risk ratio: how many times as likely as all other pupils" in legend
+    assert "Score, with" not in legend
+    glossary = [dt.get_text(strip=True) for dt in page.select("dl dt")]
+    assert {"Risk ratio", "95% confidence interval", "Difference (percentage points)"} <= set(glossary)
+
+
+def test_area_figures_have_cluster_robust_intervals_and_show_the_design_effect(demo_client_as):
+    page = check_page(demo_client_as("reviewer@demo.example").get("/review/areas"))
+    table = page.find(id="table-areas")
+    headers = [th.get_text(strip=True) for th in table.select("thead th")]
+    assert "Design effect" in headers
+    national = next(r for r in table.select("tbody tr") if "National" in r.get_text())
+    cells = [c.get_text(strip=True) for c in national.find_all(["th", "td"])]
+    assert float(cells[headers.index("Design effect")]) > 1  # pupils of a school answer alike
+    assert "cluster-robust by school" in page.get_text()

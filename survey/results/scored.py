@@ -16,9 +16,9 @@ from sqlalchemy import select
 import analysis
 from questionnaires import Questionnaire
 
+from ..data import questionnaires as loaded
 from ..extensions import db
 from ..models import Answer, PupilCode, Response, ResponseStatus, RosterEntry, School, Wave
-from . import questionnaires as loaded
 
 # The pupil groups dashboards break results down by: (column, label, {code: label}).
 GROUPS: list[tuple[str, str]] = [
@@ -193,15 +193,6 @@ def _profile_from_answers(frame: pd.DataFrame, questionnaire: Questionnaire) -> 
         frame.loc[anonymous, question.profile] = mapped[anonymous]
 
 
-def percentile(value: float, others: pd.Series) -> int | None:
-    """The share of schools (with a shown score) whose score is below `value`, as a whole percent."""
-    others = others.dropna()
-    if np.isnan(value) or others.empty:
-        return None
-    below = (others < value).sum() + 0.5 * (others == value).sum()
-    return round(100 * below / len(others))
-
-
 RELEASED_IDS_SQL = "SELECT id FROM response WHERE released_in IS NOT NULL"
 
 
@@ -210,7 +201,7 @@ def snapshot(questionnaire_id: str) -> Results:
     export (`survey.data.export.export_frame`: COPY on PostgreSQL), scored, with each school's area.
 
     The same figures as `_load(questionnaire_id, released=True)`, at national speed."""
-    from .export import export_frame
+    from ..data.export import export_frame
 
     version = loaded.latest(questionnaire_id)
     if version is None:

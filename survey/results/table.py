@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 from flask import Response, abort, request
 
-# The one label of every hidden cell on pages, charts, downloads and release items (RELEASES.md).
-HIDDEN = "hidden to protect pupils"
+from .policy import HIDDEN
+
 _SAFE_ID = re.compile(r"[a-z][a-z0-9-]*")
 # Spreadsheet programs run cells that start with these as formulas (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -64,6 +64,16 @@ class Table:
 
     def is_numeric(self, column: Column) -> bool:
         return column.kind != "text"
+
+
+class CellTable(Table):
+    """A table in which single cells may be hidden: ``row["_hidden"] = {column key: words}``."""
+
+    def cell(self, row: dict, column: Column) -> str:
+        words = (row.get("_hidden") or {}).get(column.key)
+        if words and column.kind != "text":
+            return format_value(None, column.kind, hidden=words)
+        return super().cell(row, column)
 
 
 def format_value(value, kind: str, *, hidden: bool | str = False) -> str:

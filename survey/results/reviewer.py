@@ -1,4 +1,4 @@
-"""The reviewer's tables: each a `survey.tables.Table`, already suppressed, shown and exported alike.
+"""The reviewer's tables: each a `survey.results.table.Table`, already suppressed, shown and exported alike.
 
 Views stay thin: they check the query (`params`), call one builder here and render its `Page`.
 
@@ -17,6 +17,7 @@ Disclosure control, beyond what `analysis` does within each table:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,12 +28,12 @@ import analysis
 from questionnaires import Questionnaire
 
 from .. import charts
-from ..dashboard import GROUP_LABELS, level_label, lost_learning_questions, scale_title
-from ..data.results import Results
-from ..results.policy import MIN_N
-from ..tables import HIDDEN, Column, Table, format_value
+from ..review.params import COVARIATES, short_question
+from .dashboard import GROUP_LABELS, level_label, lost_learning_questions, scale_title
 from .disclosure import Relation, protect
-from .params import COVARIATES, short_question
+from .policy import MIN_N
+from .scored import Results
+from .table import HIDDEN, Column, Table
 
 _UNSET = object()  # an argument not given (None means "no model could be fitted")
 POSITION = {
@@ -42,16 +43,6 @@ POSITION = {
     "below95": "Below the 95% limits only",
     "within": "Within the limits",
 }
-
-
-class CellTable(Table):
-    """A table in which single cells may be hidden: ``row["_hidden"] = {column key: words}``."""
-
-    def cell(self, row: dict, column: Column) -> str:
-        words = (row.get("_hidden") or {}).get(column.key)
-        if words and column.kind != "text":
-            return format_value(None, column.kind, hidden=words)
-        return super().cell(row, column)
 
 
 @dataclass
@@ -155,9 +146,11 @@ def compare_page(
     *,
     measure: str,
     gap: tuple[str, str] | None,
+    link: Callable[[int], str] | None = None,
 ) -> Page:
     """Schools in `schools` (in scope, filtered) on one scale, or one group's gap, against the rest,
-    from the release's `compare_national` rows: only the rows shown change with the filters."""
+    from the release's `compare_national` rows: only the rows shown change with the filters.
+    `link(urn)`: the school's page, linked from the plot's labels and the outliers table."""
     wanted = set(schools["urn"].astype(int))
     names = schools.set_index("urn")
     page = Page()
@@ -185,12 +178,14 @@ def compare_page(
     rows = rows.sort_values(["school_name", "school_urn"])
     plotted = fitted[fitted["school_urn"].astype(int).isin(wanted)] if fitted is not None else None
     page.tables.append(_compare_table(rows, gap, title, value_label))
-    outliers = _outliers_table(rows, title, value_label)
+    outliers = _outliers_table(rows, title, value_label, link)
     page.facts["outliers"] = len(outliers.rows)
     page.tables.append(outliers)
     if plotted is not None and len(plotted):
         plotted = plotted.assign(label=plotted["school_urn"].map(names["name"]).astype(str))
         points, limits = charts.funnel_from_analysis(plotted, "mean", label="label")
+        if link is not None:
+            points["href"] = [link(int(urn)) for urn in plotted["school_urn"]]
         limits = charts.funnel_limits(
             fitted.attrs["target"],
             n_max=max(float(plotted["n"].max()), 2.0),
@@ -218,6 +213,9 @@ def compare_page(
         )
         page.facts["target"] = fitted.attrs["target"]
         page.facts["tau2"] = fitted.attrs["tau2"]
+        page.facts["plotted"] = len(plotted)
+        page.facts["fitted"] = len(fitted)
+        page.facts["outside"] = outside
     return page
 
 
@@ -371,7 +369,9 @@ def _compare_table(rows: pd.DataFrame, gap, title: str, value_label: str) -> Tab
     )
 
 
-def _outliers_table(rows: pd.DataFrame, title: str, value_label: str) -> Table:
+def _outliers_table(
+    rows: pd.DataFrame, title: str, value_label: str, link: Callable[[int], str] | None = None
+) -> Table:
     key = "gap" if "gap" in rows.columns else "mean"
     outside = rows[rows["position"].isin([POSITION["above"], POSITION["below"]])]
     records = [
@@ -381,6 +381,7 @@ def _outliers_table(rows: pd.DataFrame, title: str, value_label: str) -> Table:
             "n": r["n"],
             "value": r[key],
             "position": r["position"],
+            "_href": link(int(r["school_urn"])) if link is not None else None,
         }
         for _, r in outside.sort_values(["position", "school_name"]).iterrows()
     ]
@@ -441,7 +442,13 @@ def _combine(stats: pd.DataFrame) -> dict:
     mean = float((stats["count"] * stats["mean"]).sum() / n)
     m2 = float(stats["m2"].sum() + (stats["count"] * (stats["mean"] - mean) ** 2).sum())
     found: dict = {"n": n, "mean": mean, "ci_low": math.nan, "ci_high": math.nan, "pct_positive": math.nan}
-    if n >= 2:
+    found["deff"] = math.nan
+    if len(stats) >= 2:
+        # Pupils of one school are alike: the interval is cluster-robust (by school), and the design
+        # effect says how much wider that makes it than if pupils had been sampled one by one.
+        clustered = analysis.design.clustered_mean_of_clusters(stats["count"], stats["mean"], stats["m2"])
+        found |= {"ci_low": clustered["ci_low"], "ci_high": clustered["ci_high"], "deff": clustered["deff"]}
+    elif n >= 2:  # one school: its own pupils' interval
         from scipy import stats as scipy_stats
 
         half = scipy_stats.t.ppf(0.975, n - 1) * math.sqrt(m2 / (n - 1)) / math.sqrt(n)
@@ -519,10 +526,14 @@ def areas_page(
             Column("ci_low", "95% CI from", "number"),
             Column("ci_high", "95% CI to", "number"),
             Column("pct_positive", "Positive", "percent"),
+            Column("deff", "Design effect", "ratio"),
         ],
         rows=records,
         note="Each area counts the pupils of its schools with 10 or more pupils who answered; a smaller "
-        "school is left out of every area, so that its results cannot be worked out by subtraction.",
+        "school is left out of every area, so that its results cannot be worked out by subtraction. "
+        "Intervals allow for pupils of the same school answering alike (cluster-robust by school); the "
+        "design effect is how many times wider that makes the variance than if pupils had been chosen "
+        "one by one (a design effect of 4 means the pupils count as a quarter as many).",
     )
     page.tables.append(table)
     low, high = questionnaire.scale(measure).range
@@ -916,10 +927,15 @@ def _ratio_chart(rows, shown, outcome_text, group_label, area_name) -> Markup | 
         title=f"{outcome_text}: risk ratio by {group_label.lower()}",
         description=f"Risk ratios with 95% confidence intervals for each {group_label.lower()} group in "
         f"{area_name}, compared with all other pupils. A ratio above 1 means more likely; groups "
-        "marked as highlighted are more likely with confidence.",
+        "drawn as a diamond are more likely with confidence.",
         domain=(0, top),
         axis_label="Risk ratio (1 = as likely as other pupils)",
         reference=1.0,
         reference_label="Equal risk",
         decimals=2,
+        text={
+            "estimate": "Risk ratio: how many times as likely as all other pupils, with its 95% "
+            "confidence interval",
+            "highlighted": "More likely, with confidence: the whole interval is above 1",
+        },
     )

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..results.policy import MIN_N
+from .policy import MIN_N
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """A school's results, as school leads and reviewers see them: every table already suppressed.
 
-`school_results` turns the scored responses (`survey.data.results`) into `Table`s with `analysis`:
+`school_results` turns the scored responses (`survey.results.scored`) into `Table`s with `analysis`:
 each scale with its benchmarks, the gap between each pupil group and the rest of the school,
 lost learning by group with risk ratios, and trends across waves. Groups of fewer than 10 pupils
 are hidden by `analysis` (with complementary suppression) before a table is built.
@@ -18,14 +18,14 @@ import pandas as pd
 import analysis
 from questionnaires import Questionnaire
 
-from .data.results import GROUPS, Results, percentile
-from .models import School
-from .reference import ETHNICITY_MAJOR, GENDER, SEN
-from .results.policy import MIN_N
-from .tables import Column, Table
+from ..models import School
+from ..reference import ETHNICITY_MAJOR, GENDER, SEN
+from .policy import MIN_N
+from .scored import GROUPS, Results
+from .table import Column, Table
 
 if TYPE_CHECKING:  # pages pass what they read from a release; only for the type checker
-    from .results.released import Released
+    from .released import Released
 
 YES_NO = {"Y": "Yes", "N": "No"}
 LEVEL_LABELS = {
@@ -106,17 +106,41 @@ class Benchmarks:
     schools: dict[str, pd.DataFrame]  # scale → analysis.aggregate by school (every school of the wave)
     national: dict[str, float]
     local: dict[str, dict[str, float]]  # scale → la_code → average
+    bands: dict[str, dict[int, dict]]  # scale → URN → its row of analysis.rank_band (shown schools)
 
 
 def benchmarks(questionnaire: Questionnaire, wave_rows: pd.DataFrame) -> Benchmarks:
-    schools, national, local = {}, {}, {}
+    schools, national, local, bands = {}, {}, {}, {}
     for scale in questionnaire.scales:
         schools[scale.id] = analysis.aggregate(wave_rows, "school_urn", scale.id).set_index("school_urn")
         national[scale.id] = _overall(wave_rows, scale.id)
         local[scale.id] = {
             str(code): _overall(rows, scale.id) for code, rows in wave_rows.groupby("la_code", observed=True)
         }
-    return Benchmarks(schools, national, local)
+        bands[scale.id] = rank_bands(schools[scale.id])
+    return Benchmarks(schools, national, local, bands)
+
+
+# Fewest schools with a shown score to place a school among them.
+MIN_SCHOOLS_TO_RANK = 5
+
+
+def rank_bands(schools: pd.DataFrame) -> dict[int, dict]:
+    """Each shown school's band among schools on one scale (``analysis.rank_band``), by URN; none
+    with fewer than five schools to rank among."""
+    shown = schools[~schools["suppressed"].astype(bool)]
+    if shown["mean"].notna().sum() < MIN_SCHOOLS_TO_RANK:
+        return {}
+    return {int(urn): row for urn, row in analysis.rank_band(schools).to_dict("index").items()}
+
+
+def rank_words(band: dict | None) -> str:
+    """A school's rank band and its interval in words: never a bare percentile."""
+    if not band:
+        return "Too few schools to place it among them"
+    low, high = round(float(band["percentile_low"])), round(float(band["percentile_high"]))
+    place = analysis.band_text(int(band["band_from"]), int(band["band_to"]))
+    return f"{place[0].upper()}{place[1:]} (between {low}% and {high}% of schools score lower)"
 
 
 def scales_table(
@@ -127,7 +151,6 @@ def scales_table(
     for scale in questionnaire.scales:
         every = found.schools[scale.id]
         mine = every.loc[school.urn]
-        shown = every[~every["suppressed"]]
         hidden = Table.hidden(mine["suppressed_reason"])
         rows.append(
             {
@@ -140,14 +163,15 @@ def scales_table(
                 "pct_positive": mine["pct_positive"],
                 "national": found.national[scale.id],
                 "local": found.local[scale.id].get(str(school.la_code), math.nan),
-                "percentile": None if hidden else percentile(_nan(mine["mean"]), shown["mean"]),
+                "rank": "" if hidden else rank_words(found.bands[scale.id].get(school.urn)),
                 "_suppressed": hidden,
             }
         )
     return Table(
         id="scales",
         title="Scores on each scale",
-        caption="Average score on each scale (1 to 5, higher is better), with benchmarks",
+        caption=f"Average score on each scale ({_range_words(questionnaire)}, higher is better), "
+        "with benchmarks",
         columns=[
             Column("scale", "Scale"),
             Column("n", "Pupils", "count"),
@@ -157,12 +181,19 @@ def scales_table(
             Column("pct_positive", "Positive", "percent"),
             Column("local", f"{school.la_name} average", "number"),
             Column("national", "National average", "number"),
-            Column("percentile", "Percentile among schools", "count"),
+            Column("rank", "Among schools"),
         ],
         rows=rows,
-        note="Percentile: the share of schools with a lower score. "
-        "Benchmarks are for the same questionnaire and wave.",
+        note="Among schools: the fifths of schools the school's true score could be in, allowing for "
+        "the uncertainty in every school's score (95% interval; an exact rank would promise a precision "
+        "the figures do not have). Benchmarks are for the same questionnaire and wave.",
     )
+
+
+def _range_words(questionnaire: Questionnaire, scale_id: str | None = None) -> str:
+    """ "1 to 5" (or "1 to 3" on the primary scales): the range the scores are on."""
+    ranges = [questionnaire.scale(scale_id).range] if scale_id else [s.range for s in questionnaire.scales]
+    return f"{min(r[0] for r in ranges)} to {max(r[1] for r in ranges)}"
 
 
 def _overall(rows: pd.DataFrame, measure: str) -> float:
@@ -401,10 +432,14 @@ def finite(value) -> float | None:
 
 def charts_for(shown: SchoolResults) -> dict:
     """An accessible SVG chart beside each table of the dashboard, drawn from the same rows."""
-    from . import charts
+    from .. import charts
 
     out = {}
     tables = {t.id: t for t in shown.tables}
+    questionnaire = shown.results.questionnaire
+    words = _range_words(questionnaire)
+    ranges = [s.range for s in questionnaire.scales]
+    domain = (min(r[0] for r in ranges), max(r[1] for r in ranges))
     if "scales" in tables:
         rows = [
             {
@@ -420,9 +455,10 @@ def charts_for(shown: SchoolResults) -> dict:
             rows,
             chart_id="chart-scales",
             title="The school's score on each scale",
-            description="Each scale's average score from 1 to 5 with its 95% confidence interval; "
+            description=f"Each scale's average score from {words} with its 95% confidence interval; "
             "the national average is written under each scale. The table below has the same figures.",
-            axis_label="Score (1 to 5, higher is better)",
+            domain=domain,
+            axis_label=f"Score ({words}, higher is better)",
         )
     if "gaps" in tables and tables["gaps"].rows:
         table = tables["gaps"]
@@ -442,7 +478,7 @@ def charts_for(shown: SchoolResults) -> dict:
             description="Each group's score minus the rest of the school's, with its 95% confidence "
             "interval; a group differs when its interval does not cross zero. "
             "The table below has the figures.",
-            axis_label="Gap in score (points on the 1 to 5 scale)",
+            axis_label=f"Gap in score (points on the {words} scale)",
         )
     if "lost-learning" in tables:
         rows = [
@@ -483,7 +519,7 @@ def charts_for(shown: SchoolResults) -> dict:
             title=tables["trend"].caption,
             description="The school's score in each wave beside the national average. "
             "The table below has the figures.",
-            domain=(1, 5),
-            axis_label="Score (1 to 5)",
+            domain=domain,
+            axis_label=f"Score ({words})",
         )
     return out
