@@ -18,7 +18,7 @@ from questionnaires import Section
 from .. import codes
 from ..extensions import limiter
 from ..models import ResponseStatus, utcnow
-from . import bp, journey, messages, rendering, safeguarding, store
+from . import bp, journey, messages, periods, rendering, safeguarding, store
 from . import session as pupil_session
 from . import wales as wales_words
 from .answers import BadInput
@@ -267,9 +267,10 @@ def section(pupil: journey.Pupil, section_id: str):
         + rendering.render_question(q, shown.get(q.id), lang, errors.get(q.id), pupil.primary)
         for q in questions
     ]
+    period = periods.term(pupil.wave.opens_at)
     context = {
         "pupil": pupil,
-        "page": page,
+        "page": periods.section(page, period),  # its introduction in the wave's words
         "number": position + 1,
         "total": len(pages),
         "back": back,
@@ -278,7 +279,7 @@ def section(pupil: journey.Pupil, section_id: str):
     action = request.full_path.rstrip("?")
     if not errors and "_flashes" not in session:
         q = pupil.questionnaire
-        key = (q.id, q.version, page.id, lang, pupil.primary, position + 1, len(pages), back)
+        key = (q.id, q.version, page.id, lang, pupil.primary, position + 1, len(pages), back, period)
         g.compact = True
         return rendering.section_page(built, action, version, key, **context)
     errors_list = [{"text": errors[q.id], "href": f"#{q.id}"} for q in questions if q.id in errors]
@@ -294,8 +295,11 @@ def section(pupil: journey.Pupil, section_id: str):
 
 
 def _as_read_here(pupil: journey.Pupil, questions: list) -> list:
-    """The questions in the words of the pupil's country: Wales's ALN and IDPs where the school is
-    in Wales (looked up only for a page that asks about extra help)."""
+    """The questions in the words of the pupil's wave and country: time periods from the wave's term
+    ("since 1 September", "this term"), and Wales's ALN and IDPs where the school is in Wales
+    (looked up only for a page that asks about extra help)."""
+    period = periods.term(pupil.wave.opens_at)
+    questions = [periods.question(q, period) for q in questions]
     if not any(q.response_set == "sen" for q in questions):
         return questions
     school = store.school(pupil.code.school_id)

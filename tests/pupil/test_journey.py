@@ -702,3 +702,37 @@ def test_the_extra_help_question_uses_wales_words_where_the_school_is_in_wales(
     chosen = again.select_one('input[name="about_sen"][checked]')
     label = again.select_one(f'label[for="{chosen["id"]}"]').get_text(" ", strip=True)
     assert ("CDU (Cynllun Datblygu Unigol)" in label) is wales
+
+
+@pytest.mark.parametrize(
+    ("opens", "english", "welsh"),
+    [
+        ((2026, 9, 7), "Since 1 September, how often", "Ers 1 Medi, pa mor aml"),
+        ((2026, 1, 5), "Since 1 January (this term), how often", "Ers 1 Ionawr (y tymor hwn), pa mor aml"),
+        (
+            (2026, 5, 11),
+            "This term (since the Easter holidays), how often",
+            "Y tymor hwn (ers gwyliau’r Pasg)",
+        ),
+    ],
+    ids=["autumn", "spring", "summer"],
+)
+def test_time_periods_are_worded_from_the_waves_term(client, new_code, app, opens, english, welsh):
+    from datetime import UTC, datetime
+
+    from survey.models import Wave
+
+    client.post("/", data={"code": new_code()})
+    with app.app_context():
+        for wave in db.session.scalars(sa.select(Wave)):
+            wave.opens_at = datetime(*opens, tzinfo=UTC)
+        db.session.commit()
+    client.post("/before-you-start", data={"choice": "yes"})
+    for section in SECONDARY.sections:
+        if section.id == "lost_learning":
+            break
+        client.post(f"/section/{section.id}", data={})
+    page = check_page(client.get("/section/lost_learning")).get_text(" ", strip=True)
+    assert english in page and "Since September" not in page and "since September" not in page
+    client.get("/language/cy")
+    assert welsh in check_page(client.get("/section/lost_learning")).get_text(" ", strip=True)
