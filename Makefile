@@ -8,7 +8,7 @@ ASSETS := survey/static/build/app.css
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard survey/translations/*/LC_MESSAGES/messages.po))
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test db demo serve test audit lint chromium clean
+.PHONY: help install install-test db demo serve test typecheck doctest audit lint chromium clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -55,11 +55,19 @@ demo: db ## Load demo data, print pupil codes and staff logins, and serve on htt
 serve: db ## Upgrade DATABASE_URL, load the questionnaires and serve with gunicorn on port $(PORT)
 	PORT=$(PORT) $(BIN)/gunicorn --config python:survey.gunicorn_conf 'survey:create_app()'
 
+# The checks run side by side (pip-audit mostly waits on PyPI; mypy and the doctests take a core each),
+# each one's output printed whole when it ends; then the tests, on a worker per core (pytest-xdist,
+# a module per worker at a time: tests/shared.py). Any failure fails `make test`.
+PYTEST_WORKERS ?= auto
 test: install-test ## Check dependencies, types (mypy) and analysis's examples, then run every test
-	@$(MAKE) --no-print-directory audit
+	@$(MAKE) --no-print-directory -j3 --output-sync=target audit typecheck doctest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope
+
+typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
-	$(BIN)/pytest --doctest-modules analysis -q -p no:cacheprovider
-	$(BIN)/pytest
+
+doctest: $(VENV)/.installed-test
+	$(BIN)/pytest --doctest-modules analysis -q -p no:cacheprovider -p no:xdist
 
 # pip-audit asks PyPI about each installed version. A package it cannot look up is listed as "could
 # not be audited" and does not fail the run (AUDIT_STRICT=1 makes it fail): the count is printed.

@@ -20,6 +20,7 @@ from .gaps import gaps
 from .io import complete, from_frame, read_responses, write_table
 from .items import item_results
 from .markers import (
+    benchmark_estimates,
     benjamini_hochberg,
     gap_estimates,
     mark,
@@ -37,6 +38,7 @@ __all__ = [
     "aggregate",
     "at_least_once",
     "band_text",
+    "benchmark_estimates",
     "benjamini_hochberg",
     "clustered_gap",
     "clustered_mean",

@@ -26,7 +26,7 @@ from scipy import stats
 
 from ._checks import require_columns, require_frame, require_level
 
-__all__ = ["clustered_gap", "clustered_mean", "rake"]
+__all__ = ["clustered_gap", "clustered_mean", "clustered_mean_of_clusters", "rake"]
 
 MISSING = "(missing)"
 
@@ -282,6 +282,68 @@ def clustered_mean(
         beta, cov, clusters = _cluster_fit(x, y, w, g)
         rows.append(labels | _summary(beta[0], cov[0, 0], clusters, y, level, len(y)))
     return pd.DataFrame(rows, columns=[*keys, *_SUMMARY])
+
+
+def clustered_mean_of_clusters(
+    count: object, mean: object, m2: object, *, level: float = 0.95
+) -> dict[str, float]:
+    """:func:`clustered_mean` (unweighted) from each school's count, mean and sum of squared deviations.
+
+    A release stores school-level figures only; an area's mean with its cluster-robust interval
+    and design effect follows from them exactly, with no pupil-level data.
+
+    Parameters
+    ----------
+    count, mean, m2 : array-like
+        Per school: pupils with a score, their mean, and :math:`\\sum (y - \\bar y_j)^2`.
+    level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    dict
+        ``n``, ``clusters``, ``mean``, ``se``, ``ci_low``, ``ci_high``, ``se_srs``, ``deff`` and
+        ``effective_n``, as :func:`clustered_mean` returns them: the pupil-level residuals summed
+        within a school are :math:`n_j(\\bar y_j - \\bar y)`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis.design import clustered_mean, clustered_mean_of_clusters
+    >>> rng = np.random.default_rng(2)
+    >>> school = np.repeat(np.arange(40), 50)
+    >>> scored = pd.DataFrame({"school_urn": school,
+    ...                        "belonging": 3.5 + rng.normal(0, 0.3, 40)[school] + rng.normal(0, 0.9, 2000)})
+    >>> by_school = scored.groupby("school_urn")["belonging"]
+    >>> m2 = by_school.agg(lambda v: ((v - v.mean()) ** 2).sum())
+    >>> found = clustered_mean_of_clusters(by_school.count(), by_school.mean(), m2)
+    >>> direct = clustered_mean(scored, "belonging").iloc[0]
+    >>> bool(np.isclose(found["se"], direct["se"])), bool(np.isclose(found["deff"], direct["deff"]))
+    (True, True)
+    """
+    require_level(level)
+    n_j = np.asarray(count, dtype=float)
+    y_j = np.asarray(mean, dtype=float)
+    m2_j = np.asarray(m2, dtype=float)
+    if not (n_j.shape == y_j.shape == m2_j.shape) or n_j.ndim != 1:
+        raise ValueError("count, mean and m2 must be one-dimensional and of the same length")
+    keep = n_j > 0
+    n_j, y_j, m2_j = n_j[keep], y_j[keep], m2_j[keep]
+    n = float(n_j.sum())
+    if n == 0:
+        raise ValueError("no pupils: every count is 0")
+    grand = float((n_j * y_j).sum() / n)
+    clusters = len(n_j)
+    total_m2 = float(m2_j.sum() + (n_j * (y_j - grand) ** 2).sum())
+    se_srs = float(np.sqrt(total_m2 / (n - 1) / n)) if n > 1 else np.nan
+    if clusters < 2:
+        variance = np.nan
+    else:
+        scores = n_j * (y_j - grand)
+        variance = clusters / (clusters - 1) * float((scores**2).sum()) / n**2
+    y = np.array([])  # se_srs is given
+    return _summary(grand, variance if not np.isnan(variance) else -1.0, clusters, y, level, int(n), se_srs)
 
 
 def clustered_gap(

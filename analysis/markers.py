@@ -29,6 +29,7 @@ from ._checks import require_columns, require_frame, require_level
 
 __all__ = [
     "MEANINGFUL_RATIO",
+    "benchmark_estimates",
     "benjamini_hochberg",
     "gap_estimates",
     "mark",
@@ -40,6 +41,7 @@ __all__ = [
 # A group 1.5 times as likely (or a third less likely) as the other pupils to have an outcome.
 MEANINGFUL_RATIO = 1.5
 VERDICTS = ("higher", "lower", "no clear difference", "too few pupils to tell", "not shown")
+KINDS = {"gap", "risk_ratio", "benchmark"}  # a benchmark row is a difference, like a gap
 ESTIMATE_COLUMNS = ["kind", "group", "level", "measure", "estimate", "ci_low", "ci_high", "p_value"]
 
 
@@ -278,6 +280,70 @@ def risk_ratio_estimates(
     return frame
 
 
+def benchmark_estimates(
+    table: pd.DataFrame, measure: str, benchmark: float, *, meaningful: float | None = None
+) -> pd.DataFrame:
+    """The tidy estimates :func:`mark` takes, for a school's score against a benchmark.
+
+    The benchmark (the national average, from many thousands of pupils) is taken as known: the
+    difference has the school's own t-interval, shifted. Marked together with the school's gaps
+    and risk ratios, a scale is called above or below the national average only when that holds
+    after allowing for everything else shown for the school.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per unit, as ``analysis.aggregate`` returns: ``n``, ``mean``, ``se``, ``ci_low``
+        and ``ci_high`` (suppressed rows have NaN and are "not shown").
+    measure : str
+        The scale.
+    benchmark : float
+        The national (or area) average of the scale.
+    meaningful : float, optional
+        The scale's meaningful difference (:func:`meaningful_difference`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns before ``n``, then ``kind`` (``"benchmark"``), ``group`` and ``level`` (None),
+        ``measure``, ``estimate`` (school minus benchmark), ``ci_low``, ``ci_high``, ``p_value``
+        (two-sided one-sample t-test), ``n``, ``comparison_n`` (None) and ``meaningful``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.markers import benchmark_estimates
+    >>> school = pd.DataFrame({"school_urn": [1], "n": [40.0], "mean": [3.9], "se": [0.1],
+    ...                        "ci_low": [3.698], "ci_high": [4.102]})
+    >>> row = benchmark_estimates(school, "belonging", 3.5, meaningful=0.5).iloc[0]
+    >>> row["kind"], round(float(row["estimate"]), 2), round(float(row["p_value"]), 4)
+    ('benchmark', 0.4, 0.0003)
+    """
+    require_frame(table, "table")
+    require_columns(table, ["n", "mean", "se", "ci_low", "ci_high"], "the table")
+    if not np.isfinite(benchmark):
+        raise ValueError(f"benchmark must be a number, not {benchmark!r}")
+    units = list(table.columns[: list(table.columns).index("n")])
+    n = table["n"].to_numpy(dtype=float, na_value=np.nan)
+    diff = table["mean"].to_numpy(dtype=float, na_value=np.nan) - benchmark
+    se = table["se"].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(se > 0, 2 * stats.t.sf(np.abs(diff) / se, np.maximum(n - 1, 1)), np.nan)
+    frame = table[units].reset_index(drop=True)
+    frame["kind"] = "benchmark"
+    frame["group"] = None
+    frame["level"] = None
+    frame["measure"] = measure
+    frame["estimate"] = diff
+    frame["ci_low"] = table["ci_low"].to_numpy(dtype=float, na_value=np.nan) - benchmark
+    frame["ci_high"] = table["ci_high"].to_numpy(dtype=float, na_value=np.nan) - benchmark
+    frame["p_value"] = np.where(np.isnan(diff), np.nan, p)
+    frame["n"] = n
+    frame["comparison_n"] = np.nan
+    frame["meaningful"] = np.nan if meaningful is None else float(meaningful)
+    return frame
+
+
 def mark(
     estimates: pd.DataFrame,
     *,
@@ -290,9 +356,10 @@ def mark(
     Parameters
     ----------
     estimates : pandas.DataFrame
-        Every gap and risk ratio shown for one school in one release (the frames of
-        :func:`gap_estimates` and :func:`risk_ratio_estimates`, concatenated): ``kind``
-        (``"gap"`` or ``"risk_ratio"``), ``estimate``, ``ci_low``, ``ci_high`` and optionally
+        Every gap, risk ratio and comparison with a benchmark shown for one school in one release
+        (the frames of :func:`gap_estimates`, :func:`risk_ratio_estimates` and
+        :func:`benchmark_estimates`, concatenated): ``kind`` (``"gap"``, ``"risk_ratio"`` or
+        ``"benchmark"``), ``estimate``, ``ci_low``, ``ci_high`` and optionally
         ``p_value`` (else derived from the 95% interval) and ``meaningful``.
     by : str or list of str, optional
         Columns whose values are separate families (e.g. ``"school_urn"`` to mark many schools in
@@ -358,8 +425,8 @@ def mark(
     require_columns(frame, ["kind", "estimate", "ci_low", "ci_high"], "the estimates")
     require_level(fdr)
     kinds = set(frame["kind"].dropna().unique())
-    if not kinds <= {"gap", "risk_ratio"}:
-        raise ValueError(f'kind must be "gap" or "risk_ratio", not {sorted(kinds - {"gap", "risk_ratio"})!r}')
+    if not kinds <= KINDS:
+        raise ValueError(f'kind must be "gap", "risk_ratio" or "benchmark", not {sorted(kinds - KINDS)!r}')
     keys = [] if by is None else ([by] if isinstance(by, str) else list(by))  # type: ignore[call-overload]
     require_columns(frame, keys, "the estimates")
 

@@ -61,6 +61,7 @@ DEFAULT_TEXT: dict[str, str] = {
     "differs_legend": "Differs: the 95% confidence interval does not include 0",
     "no_difference_legend": "No clear difference: the interval includes 0",
     "target": "National average",
+    "benchmark": "National average",
     "limits95": "95% limits",
     "limits998": "99.8% limits",
     "point": "One school",
@@ -112,7 +113,9 @@ def estimate_chart(
     rows : list of dict or pandas.DataFrame
         ``label`` and ``value`` (None or NaN when suppressed); optional ``low`` and ``high`` (the
         interval; no whisker when missing), ``highlight`` (bool: drawn as a diamond with a bold label,
-        and a legend entry ``text["highlighted"]``) and ``note`` (a short line under the label).
+        and a legend entry ``text["highlighted"]``), ``note`` (a short line under the label) and
+        ``benchmark`` (the row's own national average: a bar across the row, and a legend entry
+        ``text["benchmark"]``).
     chart_id : str
         Unique on the page; letters, digits and hyphens, starting with a letter.
     title, description : str
@@ -131,9 +134,13 @@ def estimate_chart(
     """
     words = _words(text)
     svg = _Svg(chart_id, title, description, "estimate")
-    records = _records(rows, ("label", "value"), ("low", "high", "highlight", "note"))
+    records = _records(rows, ("label", "value"), ("low", "high", "highlight", "note", "benchmark"))
     lo, hi = _domain(domain)
     _require_decimals(decimals)
+    for index, record in enumerate(records):
+        record["benchmark"] = _optional_number(record["benchmark"], f"benchmark of row {index + 1}")
+        if record["benchmark"] is not None and not lo <= record["benchmark"] <= hi:
+            raise ValueError(f"benchmark of row {index + 1} is outside the domain {lo} to {hi}")
     if reference is not None:
         reference = _number(reference, "reference")
         if not lo <= reference <= hi:
@@ -157,6 +164,8 @@ def estimate_chart(
         if record["value"] is None:
             layout.suppressed(suppressed_label, mark_y)
             continue
+        if record["benchmark"] is not None:
+            layout.mark(_benchmark(scale(record["benchmark"]), mark_y), mark_y)
         layout.mark(_whisker(scale, record["low"], record["high"], mark_y), mark_y)
         shape = "diamond" if highlight else "circle"
         cls = "app-chart__marker app-chart__marker--highlight" if highlight else "app-chart__marker"
@@ -171,6 +180,8 @@ def estimate_chart(
 
     legend = _Legend(svg, y)
     legend.item(_whisker_symbol(legend.symbol_x, legend.symbol_y, "circle"), words["estimate"])
+    if any(r["benchmark"] is not None and r["value"] is not None for r in records):
+        legend.item(_benchmark(legend.symbol_x, legend.symbol_y), words["benchmark"])
     if any(r["highlight"] and r["value"] is not None for r in records):
         legend.item(
             _marker("diamond", legend.symbol_x, legend.symbol_y, 6, cls="app-chart__marker--highlight"),
@@ -518,7 +529,8 @@ def funnel_chart(
         ``label``, ``n`` and ``value`` (None or NaN when suppressed: not drawn), and ``flag``:
         ``"within"``, ``"above"`` or ``"below"`` the 99.8% limits, or ``"above95"``/``"below95"`` for
         outside the 95% limits only. Optional ``flag95`` (``"within"``, ``"above"``, ``"below"``: the
-        95% limits), as ``analysis.funnel`` returns.
+        95% limits), as ``analysis.funnel`` returns, and ``href``: a labelled point outside the
+        99.8% limits links its label there (e.g. the school's page).
     limits : list of dict or pandas.DataFrame
         The limit curves: ``n``, ``lower95``, ``upper95``, ``lower998``, ``upper998`` at increasing
         ``n`` (see :func:`funnel_limits`).
@@ -672,7 +684,12 @@ def funnel_chart(
         svg.parts.append(_marker("diamond", x, py, 8, cls="app-chart__marker app-chart__marker--highlight"))
         svg.parts.append(_point_label(x, py, p["label"], x0, x1, placed, always=True))
     for p in outside[:max_labels]:
-        svg.parts.append(_point_label(sx(p["n"]), sy(p["value"]), p["label"], x0, x1, placed))
+        label = _point_label(sx(p["n"]), sy(p["value"]), p["label"], x0, x1, placed)
+        if label and isinstance(p["href"], str) and p["href"]:
+            # For pointers: the chart is one image to assistive technology, so its links stay out of
+            # the tab order; the table beside the chart links the same pages for everyone.
+            label = f'<a class="app-chart__link" href="{escape(p["href"])}" tabindex="-1">{label}</a>'
+        svg.parts.append(label)
 
     y = bottom + SMALL_LINE + 4
     for line in _wrap(x_label, x1 - x0, FONT):
@@ -1089,6 +1106,14 @@ def _whisker(scale: _Scale, low: float | None, high: float | None, y: float) -> 
     return f'<path class="app-chart__interval" d="{d}" fill="none" stroke="currentColor" stroke-width="2"/>'
 
 
+def _benchmark(x: float, y: float) -> str:
+    """A row's benchmark (e.g. the national average): a tall bar across the row, drawn behind its mark."""
+    return (
+        f'<line class="app-chart__benchmark" x1="{_f(x)}" y1="{_f(y - 11)}" x2="{_f(x)}" y2="{_f(y + 11)}" '
+        'stroke="currentColor" stroke-width="3"/>'
+    )
+
+
 def _whisker_symbol(x: float, y: float, shape: str) -> str:
     d = f"M{_f(x - 13)} {_f(y)}H{_f(x + 13)}M{_f(x - 13)} {_f(y - 6)}v12M{_f(x + 13)} {_f(y - 6)}v12"
     return (
@@ -1371,7 +1396,7 @@ _FLAGS = {
 
 
 def _funnel_points(points: object) -> list[dict]:
-    records = _records(points, ("label", "n", "value", "flag"), ("flag95",), name="points")
+    records = _records(points, ("label", "n", "value", "flag"), ("flag95", "href"), name="points")
     for record in records:
         n = _number(record["n"], f"n of point {record['label']!r}")
         if n <= 0:

@@ -190,10 +190,14 @@ FORMS: dict[str, FormRoute] = {
         {"reason": STAFF_TEXT, "email": EMAIL, "password": STAFF_TEXT},
     ),
     "school.trusted_adult": FormRoute(
-        ("school_lead", "reviewer", "anonymous"), _school("/trusted-adult"), {"text": STAFF_TEXT}
+        ("school_lead", "reviewer", "anonymous"),
+        _school("/trusted-adult"),
+        {"text": STAFF_TEXT, "text_cy": STAFF_TEXT},
     ),
     "school.you_said_we_did": FormRoute(
-        ("school_lead", "reviewer", "anonymous"), _school("/you-said-we-did"), {"text": STAFF_TEXT}
+        ("school_lead", "reviewer", "anonymous"),
+        _school("/you-said-we-did"),
+        {"text": STAFF_TEXT, "text_cy": STAFF_TEXT},
     ),
     "school.new_wave": FormRoute(
         ("school_lead", "admin", "anonymous"),

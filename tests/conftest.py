@@ -12,18 +12,20 @@ afterwards. Without a PostgreSQL server its tests are skipped locally and fail i
 
 from __future__ import annotations
 
+import itertools
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
 
 from survey import create_app
 from survey.extensions import db
+from tests import shared
 from tests.databases import TestDatabase
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -35,6 +37,24 @@ TEST_CONFIG = {
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt's cost is the point in production, not here
 }
 DATABASES = ("sqlite", "postgresql")
+REDIS_DATABASE = 15  # the tests' own; xdist's worker gw1 takes 14, and so on
+
+
+def pytest_configure(config) -> None:
+    """The run's id, shared by its xdist workers (tests/shared.py); a Redis database per worker, as
+    some tests empty theirs."""
+    shared.configure(config)
+    number = shared.worker_number()
+    if number:
+        url = urlsplit(os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{REDIS_DATABASE}"))
+        base = int(url.path.strip("/") or 0) if url.path.strip("/").isdigit() else REDIS_DATABASE
+        os.environ["TEST_REDIS_URL"] = urlunsplit(url._replace(path=f"/{(base - number) % 16}"))
+
+
+def pytest_unconfigure(config) -> None:
+    """The process that started the run drops what its workers built (tests/shared.py)."""
+    if shared.RUN_ID in config.stash and shared.is_controller(config):
+        shared.cleanup(config.stash[shared.RUN_ID], os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES))
 
 
 def make_app(database_url: str, **config):
@@ -204,3 +224,65 @@ def loaded(request, app, database_url):
         result = app.test_cli_runner().invoke(args=["load-questionnaires"])
         assert result.exit_code == 0, result.output
     return app
+
+
+# -- the demo data, loaded once per run and database kind ------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def run_id(request) -> str:
+    return request.config.stash[shared.RUN_ID]
+
+
+@pytest.fixture(scope="session")
+def demo_built(request, run_id) -> Callable[[str], dict]:
+    """demo_built("postgresql" or "sqlite") → the demo (`flask demo`: 21 schools, about 8,000
+    responses, a results release) loaded once for the whole run, whichever xdist worker asks first:
+    {"source": the database name or SQLite file to copy, "output": what that first `flask demo`
+    printed, "codes": the CSV its --codes-out wrote}. Never open the source: `demo_copy` copies it."""
+
+    def get(kind: str) -> dict:
+        def build() -> dict:
+            place = shared.folder(run_id)
+            if kind == "postgresql":
+                name = shared.database_name(run_id, "demo")
+                url = shared.create_database(request.getfixturevalue("postgres_server"), name)
+                migrate(url)
+                source = name
+            else:
+                path = place / "demo.db"
+                shutil.copy(request.getfixturevalue("sqlite_template"), path)
+                url, source = f"sqlite:///{path}", str(path)
+            app = make_app(url)
+            runner = app.test_cli_runner()
+            result = runner.invoke(args=["load-questionnaires"])
+            assert result.exit_code == 0, result.output
+            codes = place / f"demo-codes-{kind}.csv"
+            first = runner.invoke(args=["demo", "--codes-out", str(codes)])
+            assert first.exit_code == 0, first.output
+            with app.app_context():
+                db.engine.dispose()
+            return {"source": source, "output": first.output, "codes": codes.read_text(encoding="utf-8")}
+
+        return shared.built_once(run_id, f"demo-{kind}", build)
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def demo_copy(request, run_id, demo_built) -> Callable[[str], str]:
+    """demo_copy("postgresql" or "sqlite") → the URL of a fresh copy of the demo (a second or two:
+    `CREATE DATABASE ... TEMPLATE`, or a file copy). Copies are dropped at the end of the run."""
+    numbers = itertools.count()
+
+    def make(kind: str) -> str:
+        built = demo_built(kind)
+        if kind == "postgresql":
+            name = shared.database_name(run_id, f"demo_{shared.worker_number()}_{next(numbers)}")
+            server = request.getfixturevalue("postgres_server")
+            return shared.create_database(server, name, template=built["source"])
+        path = request.getfixturevalue("tmp_path_factory").mktemp("demo") / "survey.db"
+        shutil.copy(built["source"], path)
+        return f"sqlite:///{path}"
+
+    return make

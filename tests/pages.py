@@ -11,6 +11,7 @@ import re
 
 import html5lib
 from bs4 import BeautifulSoup
+from bs4.builder import HTML5TreeBuilder
 
 NONCE = re.compile(r"'nonce-([^']+)'")
 
@@ -30,20 +31,38 @@ def check_page(response) -> BeautifulSoup:
         _fail(f"expected an HTML page, got Content-Type {content_type!r}")
     html = response.get_data(as_text=True)
 
-    parser = html5lib.HTMLParser(strict=True)
+    builder = _StrictHTML5()
     try:
-        parser.parse(html)
+        page = BeautifulSoup(html, builder=builder)
     except html5lib.html5parser.ParseError as error:
-        line, column = parser.errors[-1][0] if parser.errors else ("?", "?")
+        errors = builder.parser.errors if builder.parser else []
+        line, column = errors[-1][0] if errors else ("?", "?")
         _fail(f"invalid HTML at line {line}, column {column}: {error}\n{_excerpt(html, line)}")
 
-    page = BeautifulSoup(html, "html5lib")
     _check_title(page)
     _check_ids(page)
     _check_references(page)
     _check_forms(page)
     _check_inline_code(page, response.headers.get("Content-Security-Policy", ""))
     return page
+
+
+class _StrictHTML5(HTML5TreeBuilder):
+    """BeautifulSoup's html5lib tree builder with html5lib's strict mode on: the page is parsed once,
+    failing on the first markup a browser would silently repair, into the document the checks and
+    the tests read (it was parsed twice, strictly and then for BeautifulSoup: a tenth of the time of
+    a page test)."""
+
+    parser: html5lib.HTMLParser | None = None
+
+    def feed(self, markup) -> None:
+        self.parser = html5lib.HTMLParser(tree=self.create_treebuilder, strict=True)
+        assert self.underlying_builder is not None
+        self.underlying_builder.parser = self.parser
+        document = self.parser.parse(markup)
+        if isinstance(markup, str):
+            document.original_encoding = None
+        self.underlying_builder.parser = None
 
 
 def _excerpt(html: str, line) -> str:

@@ -1,6 +1,7 @@
 """`flask demo`: realistic synthetic data, loaded once, with fresh codes and logins printed each run.
 
-One test per database, as loading the demo takes a while.
+One test per database, on the run's demo (tests/conftest.py `demo_built`): what the first `flask
+demo` printed and wrote to --codes-out is kept with it, and the second run happens on a fresh copy.
 """
 
 from __future__ import annotations
@@ -25,21 +26,32 @@ from survey.models import (
     School,
     User,
 )
+from tests.conftest import make_app
 
 # Both databases: `make demo` loads the demo into SQLite by default, production into PostgreSQL.
 pytestmark = pytest.mark.both_databases
 
 
-def test_demo_loads_once_and_prints_fresh_codes(loaded, runner, tmp_path):
-    first = runner.invoke(args=["demo", "--codes-out", str(tmp_path / "codes.csv")])
-    assert first.exit_code == 0, first.output
-    assert "Demo data loaded: 21 schools" in first.output
-    printed = re.findall(r"national-(?:primary|secondary)\s+([A-Z0-9]{5}-[A-Z0-9]{5})", first.output)
-    rows = list(csv.DictReader((tmp_path / "codes.csv").open()))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo(request, demo_built, demo_copy):
+    """(the app on a fresh copy of the run's demo, what the first `flask demo` printed and wrote)."""
+    built = demo_built(request.param)
+    app = make_app(demo_copy(request.param))
+    yield app, built
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_demo_loads_once_and_prints_fresh_codes(demo):
+    loaded, first = demo
+    runner = loaded.test_cli_runner()
+    assert "Demo data loaded: 21 schools" in first["output"]
+    printed = re.findall(r"national-(?:primary|secondary)\s+([A-Z0-9]{5}-[A-Z0-9]{5})", first["output"])
+    rows = list(csv.DictReader(io.StringIO(first["codes"])))
     assert [r["code"] for r in rows] == printed
     assert [r["questionnaire"] for r in rows] == ["national-secondary"] * 5 + ["national-primary"] * 5
     for line in ("lead@demo.example", "dsl@demo.example", "reviewer@demo.example", "admin@demo.example"):
-        assert line in first.output
+        assert line in first["output"]
 
     with loaded.app_context():
         # One flagged answer waits for the demo DSL, at the DSL's own school.

@@ -1,13 +1,13 @@
 """The streamed export (COPY on PostgreSQL, chunked SELECTs on SQLite) writes what the old one did.
 
-The old code path lives on only in `tests/legacy_export.py`. One demo load per database, as it takes
-a while; small chunks, so responses cross chunk boundaries.
+The old code path lives on only in `tests/legacy_export.py`. A copy of the run's demo per database
+(loaded once per run, tests/conftest.py `demo_built`); small chunks, so responses cross chunk
+boundaries.
 """
 
 from __future__ import annotations
 
 import io
-import shutil
 
 import pandas as pd
 import pytest
@@ -19,7 +19,7 @@ from survey.data import snapshot
 from survey.data.export import export_frame, export_responses
 from survey.extensions import db
 from survey.models import Answer, ClassSession, PupilCode, Response, ResponseStatus, School, Wave
-from tests.conftest import make_app, migrate
+from tests.conftest import make_app
 from tests.legacy_export import export_responses as legacy_export
 
 
@@ -62,20 +62,10 @@ def _add_awkward_responses() -> None:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def demo_database(request, tmp_path_factory):
-    """The demo plus the awkward responses, loaded once per database for this module: the tests only
-    read it (an export adds an audit event, which no export reads)."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("export") / "survey.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        url = f"sqlite:///{path}"
-    else:
-        url = request.getfixturevalue("postgres_schema")()
-        migrate(url)
-    app = make_app(url)
-    for args in (["load-questionnaires"], ["demo"]):
-        result = app.test_cli_runner().invoke(args=args)
-        assert result.exit_code == 0, result.output
+def demo_database(request, demo_copy):
+    """A copy of the run's demo plus the awkward responses, once per database for this module: the
+    tests only read it (an export adds an audit event, which no export reads)."""
+    app = make_app(demo_copy(request.param))
     with app.app_context():
         _add_awkward_responses()
     yield app

@@ -57,15 +57,23 @@ def search(text: str = "") -> Select:
 
 
 @user_action
-def set_trusted_adult_text(school: School, text: str | None, *, actor: User) -> None:
+def set_trusted_adult_text(
+    school: School, text: str | None, *, actor: User, welsh: str | None = None
+) -> None:
+    """Who pupils can talk to, in English and (for Welsh pages) Welsh."""
     school.trusted_adult_text = text or None
+    school.trusted_adult_text_cy = welsh or None
     audit.record("set_trusted_adult_text", actor=actor, target=f"school:{school.urn}")
 
 
 @user_action
-def publish_you_said_we_did(school: School, text: str | None, *, actor: User) -> None:
-    """Show pupils what the school will change (or stop showing it, with no text)."""
+def publish_you_said_we_did(
+    school: School, text: str | None, *, actor: User, welsh: str | None = None
+) -> None:
+    """Show pupils what the school will change (or stop showing it, with no text), in English and
+    (for Welsh pages) Welsh."""
     school.you_said_we_did = text or None
+    school.you_said_we_did_cy = (welsh or None) if text else None
     school.you_said_we_did_at = utcnow() if text else None
     audit.record("publish_you_said_we_did", actor=actor, target=f"school:{school.urn}")
 

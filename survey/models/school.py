@@ -23,9 +23,11 @@ class School(Base):
     trust: Mapped[str | None] = mapped_column(String(200), index=True)
     # Shown to pupils on the thank-you page: who at school they can talk to.
     trusted_adult_text: Mapped[str | None] = mapped_column(Text)
+    trusted_adult_text_cy: Mapped[str | None] = mapped_column(Text)  # in Welsh, for Welsh pages
     # "You said, we did": what the school is changing after the last survey, shown to its pupils
     # before they start the next one.
     you_said_we_did: Mapped[str | None] = mapped_column(Text)
+    you_said_we_did_cy: Mapped[str | None] = mapped_column(Text)
     you_said_we_did_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:

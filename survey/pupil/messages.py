@@ -16,6 +16,8 @@ TIMED_OUT = _l(
     "Enter your code to carry on"
 )
 HANDED_OVER = _l("Done. This device is ready for the next person")
+ANSWERED = _l("%(answered)s of %(total)s answered")
+CHANGE = _l("Change")
 FOLLOW_UP = _l("One more question, because of your answer")
 SAVED_FOR_LATER = _l("Your answers are saved. To carry on later, enter your code again")
 PAGE_CHANGED = _l(

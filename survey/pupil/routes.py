@@ -18,12 +18,12 @@ from questionnaires import Section
 from .. import codes
 from ..extensions import limiter
 from ..models import ResponseStatus, utcnow
-from . import bp, journey, messages, rendering, safeguarding, store
+from . import bp, journey, messages, periods, rendering, safeguarding, store
 from . import session as pupil_session
 from . import wales as wales_words
 from .answers import BadInput
 from .forms import CodeForm
-from .questions import answer_text, shown_values
+from .questions import shown_values
 
 LANGUAGES = ("en", "cy")
 _INDENT = re.compile(rb"\n[ \t]+")
@@ -179,7 +179,7 @@ def before_you_start(pupil: journey.Pupil):
         # Read on the request's one connection (store), and given to the template in place of the
         # you_said_we_did() global, which would take a second connection through the ORM session.
         school = store.school(pupil.code.school_id)
-        changes = school.you_said_we_did if school else None
+        changes, changes_lang = store.school_text(school, "you_said_we_did", language())
         key = ("before_you_start", language(), pupil.primary, pupil.anonymous, agreed, refused, changes)
         return rendering.render(
             key,
@@ -189,6 +189,7 @@ def before_you_start(pupil: journey.Pupil):
             agreed=agreed,
             refused=refused,
             you_said_we_did=lambda school_id: changes,
+            changes_lang=changes_lang,
         )
     return render_template(
         "pupil/before_you_start.html", form=form, pupil=pupil, agreed=agreed, refused=refused
@@ -266,9 +267,10 @@ def section(pupil: journey.Pupil, section_id: str):
         + rendering.render_question(q, shown.get(q.id), lang, errors.get(q.id), pupil.primary)
         for q in questions
     ]
+    period = periods.term(pupil.wave.opens_at)
     context = {
         "pupil": pupil,
-        "page": page,
+        "page": periods.section(page, period),  # its introduction in the wave's words
         "number": position + 1,
         "total": len(pages),
         "back": back,
@@ -277,7 +279,7 @@ def section(pupil: journey.Pupil, section_id: str):
     action = request.full_path.rstrip("?")
     if not errors and "_flashes" not in session:
         q = pupil.questionnaire
-        key = (q.id, q.version, page.id, lang, pupil.primary, position + 1, len(pages), back)
+        key = (q.id, q.version, page.id, lang, pupil.primary, position + 1, len(pages), back, period)
         g.compact = True
         return rendering.section_page(built, action, version, key, **context)
     errors_list = [{"text": errors[q.id], "href": f"#{q.id}"} for q in questions if q.id in errors]
@@ -293,8 +295,11 @@ def section(pupil: journey.Pupil, section_id: str):
 
 
 def _as_read_here(pupil: journey.Pupil, questions: list) -> list:
-    """The questions in the words of the pupil's country: Wales's ALN and IDPs where the school is
-    in Wales (looked up only for a page that asks about extra help)."""
+    """The questions in the words of the pupil's wave and country: time periods from the wave's term
+    ("since 1 September", "this term"), and Wales's ALN and IDPs where the school is in Wales
+    (looked up only for a page that asks about extra help)."""
+    period = periods.term(pupil.wave.opens_at)
+    questions = [periods.question(q, period) for q in questions]
     if not any(q.response_set == "sen" for q in questions):
         return questions
     school = store.school(pupil.code.school_id)
@@ -393,29 +398,41 @@ def check_answers(pupil: journey.Pupil):
         return redirect(url_for("pupil.finished"))
     pages = journey.route(pupil, values)
     lang = language()
-    # Kept per route (the pages and the questions on them) with a marker for each answer.
+    # One row per section (a secondary route is about 60 questions): how many the pupil answered,
+    # and a Change link to the section, where they see every answer. Kept per route, with a marker
+    # for each section's count.
     shown = [(page, _as_read_here(pupil, journey.visible_questions(page, values))) for page in pages]
-    places = {q.id: f"a{n}" for n, q in enumerate(q for _, questions in shown for q in questions)}
+    places = {page.id: f"s{n}" for n, (page, _) in enumerate(shown)}
     answer_texts = {
-        places[q.id]: str(escape(answer_text(q, answers.get(q.id), lang)))
-        for _, questions in shown
-        for q in questions
+        places[page.id]: str(
+            escape(
+                messages.ANSWERED
+                % {
+                    "answered": sum(answers.get(q.id) is not None for q in questions),
+                    "total": len(questions),
+                }
+            )
+        )
+        for page, questions in shown
     }
     back = url_for("pupil.section", section_id=pages[-1].id) if pages else url_for("pupil.start")
 
     def summary() -> dict:
-        markers = {qid: rendering.marker(name) for qid, name in places.items()}
         rows = [
-            (
-                page,
-                rendering.summary_rows(
-                    questions,
-                    markers,
-                    lang,
-                    url_for("pupil.section", section_id=page.id, **{"return": "check"}),  # type: ignore[arg-type]
-                ),
-            )
-            for page, questions in shown
+            {
+                "key": {"text": page.title.get_for(lang)},
+                "value": {"text": rendering.marker(places[page.id])},
+                "actions": {
+                    "items": [
+                        {
+                            "href": url_for("pupil.section", section_id=page.id, **{"return": "check"}),  # type: ignore[arg-type]
+                            "text": messages.CHANGE,
+                            "visuallyHiddenText": page.title.get_for(lang),
+                        }
+                    ]
+                },
+            }
+            for page, _ in shown
         ]
         return {"pupil": pupil, "summary": rows, "back": back, "lang": lang}
 
@@ -438,14 +455,14 @@ def finished(pupil: journey.Pupil):
     if pupil.response.status == ResponseStatus.REFUSED:
         return redirect(url_for("pupil.no_thanks"))
     school = store.school(pupil.code.school_id)
-    trusted_adult = school.trusted_adult_text if school else None
+    trusted_adult, trusted_lang = store.school_text(school, "trusted_adult_text", language())
     g.compact = True
     return rendering.render(
-        ("finished", language(), pupil.primary, trusted_adult),
+        ("finished", language(), pupil.primary, trusted_adult, trusted_lang),
         "pupil/finished.html",
         {},
         pupil=pupil,
-        school={"trusted_adult_text": trusted_adult},
+        school={"trusted_adult_text": trusted_adult, "trusted_adult_lang": trusted_lang},
     )
 
 

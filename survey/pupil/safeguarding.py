@@ -84,9 +84,11 @@ def get_help():
     kept = kept if isinstance(kept, dict) else {}
     school = store.school(kept["school"]) if isinstance(kept.get("school"), int) else None
     carry_on = _local(kept.get("next"))
+    language = session.get("language") if session.get("language") in ("en", "cy") else "en"
+    trusted_adult, trusted_lang = store.school_text(school, "trusted_adult_text", language)
     return render_template(
         "pupil/get_help.html",
-        school={"trusted_adult_text": school.trusted_adult_text if school else None},
+        school={"trusted_adult_text": trusted_adult, "trusted_adult_lang": trusted_lang},
         carry_on=carry_on,
         finished_session=carry_on == url_for("pupil.start"),
         service_name=current_app.config["SERVICE_NAME"],

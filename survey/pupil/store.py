@@ -245,9 +245,28 @@ def code_id(code_hash: str) -> int | None:
     return connection().execute(select(CODE.c.id).where(CODE.c.code_hash == code_hash)).scalar()
 
 
+def school_text(school, name: str, language: str) -> tuple[str | None, str | None]:
+    """A school's text for pupils (`name`: trusted_adult_text or you_said_we_did) in the page's
+    language, and the language to mark it with when it is not the page's (English on a Welsh page
+    when the school wrote no Welsh)."""
+    if school is None:
+        return None, None
+    english = getattr(school, name)
+    welsh = getattr(school, f"{name}_cy")
+    if language == "cy" and welsh and english:
+        return welsh, None
+    return english, ("en" if language == "cy" and english else None)
+
+
 def school(school_id: int):
     """What a pupil's pages show of their school (its trusted-adult text and "you said, we did"), or None."""
-    columns = (SCHOOL.c.trusted_adult_text, SCHOOL.c.you_said_we_did, SCHOOL.c.la_code)
+    columns = (
+        SCHOOL.c.trusted_adult_text,
+        SCHOOL.c.you_said_we_did,
+        SCHOOL.c.la_code,
+        SCHOOL.c.trusted_adult_text_cy,
+        SCHOOL.c.you_said_we_did_cy,
+    )
     return connection().execute(select(*columns).where(SCHOOL.c.id == school_id)).first()
 
 

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
+import analysis
 from questionnaires import Questionnaire
 
 from .. import charts
@@ -55,7 +56,13 @@ def _combine(stats: pd.DataFrame) -> dict:
     mean = float((stats["count"] * stats["mean"]).sum() / n)
     m2 = float(stats["m2"].sum() + (stats["count"] * (stats["mean"] - mean) ** 2).sum())
     found: dict = {"n": n, "mean": mean, "ci_low": math.nan, "ci_high": math.nan, "pct_positive": math.nan}
-    if n >= 2:
+    found["deff"] = math.nan
+    if len(stats) >= 2:
+        # Pupils of one school are alike: the interval is cluster-robust (by school), and the design
+        # effect says how much wider that makes it than if pupils had been sampled one by one.
+        clustered = analysis.design.clustered_mean_of_clusters(stats["count"], stats["mean"], stats["m2"])
+        found |= {"ci_low": clustered["ci_low"], "ci_high": clustered["ci_high"], "deff": clustered["deff"]}
+    elif n >= 2:  # one school: its own pupils' interval
         from scipy import stats as scipy_stats
 
         half = scipy_stats.t.ppf(0.975, n - 1) * math.sqrt(m2 / (n - 1)) / math.sqrt(n)
@@ -64,40 +71,6 @@ def _combine(stats: pd.DataFrame) -> dict:
     if trials:
         found["pct_positive"] = 100 * float(stats["pos_x"].sum()) / trials
     found["_suppressed"] = HIDDEN if n < MIN_N else False
-    return found
-
-
-def _combine_each(stats: pd.DataFrame, areas: pd.Series) -> dict:
-    """`_combine` for every area at once: `areas` names each school's area (NaN: in none)."""
-    frame = stats.assign(_area=areas.to_numpy()).dropna(subset=["_area"])
-    if frame.empty:
-        return {}
-    grouped = frame.groupby("_area", sort=False)
-    n = grouped["count"].sum().astype(float)
-    mean = (frame["count"] * frame["mean"]).groupby(frame["_area"], sort=False).sum() / n
-    spread = frame["count"] * (frame["mean"] - frame["_area"].map(mean)) ** 2
-    m2 = grouped["m2"].sum() + spread.groupby(frame["_area"], sort=False).sum()
-    trials = grouped["pos_m"].sum().astype(float)
-    events = grouped["pos_x"].sum()
-    from scipy import stats as scipy_stats
-
-    many = n >= 2
-    half = pd.Series(math.nan, index=n.index)
-    half[many] = scipy_stats.t.ppf(0.975, n[many] - 1) * np.sqrt(m2[many] / (n[many] - 1)) / np.sqrt(n[many])
-    found = {}
-    for area in n.index:
-        count = float(n[area])
-        if count == 0:
-            found[area] = {"n": 0}
-            continue
-        found[area] = {
-            "n": count,
-            "mean": float(mean[area]),
-            "ci_low": float(mean[area] - half[area]),
-            "ci_high": float(mean[area] + half[area]),
-            "pct_positive": 100 * float(events[area]) / float(trials[area]) if trials[area] else math.nan,
-            "_suppressed": HIDDEN if count < MIN_N else False,
-        }
     return found
 
 
@@ -117,43 +90,39 @@ def areas_page(
     title = scale_title(questionnaire, measure)
     records = []
 
-    def add(kind: str, name: str, figures: dict | None, schools: int, partial: bool) -> None:
+    def add(kind: str, name: str, area: pd.DataFrame, partial: bool, scope_schools: int) -> None:
         record = {"area": name + (" (schools in your area)" if partial else ""), "kind": kind}
+        schools = int(area["school_urn"].nunique())
         record["schools"] = schools
         if schools == 0:
-            record["_suppressed"] = HIDDEN  # the area has pupils in scope, none in a school shown
+            record["_suppressed"] = HIDDEN if scope_schools else False
             records.append(record)
             return
-        record |= figures or {"n": 0}
+        record |= _combine(area)
         records.append(record)
 
-    national_figures = _combine(stats)
-    add("National", "England and Wales", national_figures, int(stats["school_urn"].nunique()), False)
+    add("National", "England and Wales", stats, False, 1)
     present = {u for u in released["present"] if u in in_scope}
-    # Every area in scope worked out at once: each school counts towards its area as scope names it.
-    urns_of = scope.assign(urn=scope["urn"].astype(int)).set_index("urn")
-    for column, kind in (("la_code", "Local authority"), ("trust", "Trust")):
-        areas = mine["school_urn"].map(urns_of[column].astype(object).where(urns_of[column].notna()))
-        if column == "la_code":
-            areas = areas.map(lambda code: None if pd.isna(code) else str(code))
-        figures = _combine_each(mine, areas)
-        schools_shown = mine.groupby(areas.to_numpy(), sort=False)["school_urn"].nunique()
-        everywhere = {
-            key: set(rows["school_urn"])
-            for key, rows in stats.groupby(
-                stats[column].astype(str) if column == "la_code" else stats[column]
+    for (code, name), group in scope.groupby(["la_code", "la_name"], sort=True):
+        urns = set(group["urn"].astype(int))
+        all_of_it = set(stats.loc[stats["la_code"] == str(code), "school_urn"])
+        partial = not national and not all_of_it <= urns
+        with_pupils = len(present & urns)
+        if with_pupils:
+            add(
+                "Local authority",
+                f"{name} ({code})",
+                mine[mine["school_urn"].isin(urns)],
+                partial,
+                with_pupils,
             )
-        }
-        keys = ["la_code", "la_name"] if column == "la_code" else ["trust"]
-        for found, group in scope.dropna(subset=[column]).groupby(keys, sort=True):
-            code = found[0] if isinstance(found, tuple) else found
-            key = str(code) if column == "la_code" else code
-            urns = set(group["urn"].astype(int))
-            if not len(present & urns):
-                continue
-            partial = not national and not everywhere.get(key, set()) <= urns
-            name = f"{found[1]} ({code})" if column == "la_code" else str(code)
-            add(kind, name, figures.get(key), int(schools_shown.get(key, 0)), partial)
+    for trust, group in scope.dropna(subset=["trust"]).groupby("trust", sort=True):
+        urns = set(group["urn"].astype(int))
+        all_of_it = set(stats.loc[stats["trust"] == trust, "school_urn"])
+        partial = not national and not all_of_it <= urns
+        with_pupils = len(present & urns)
+        if with_pupils:
+            add("Trust", str(trust), mine[mine["school_urn"].isin(urns)], partial, with_pupils)
 
     page = Page()
     page.facts["title"] = title
@@ -171,10 +140,14 @@ def areas_page(
             Column("ci_low", "95% CI from", "number"),
             Column("ci_high", "95% CI to", "number"),
             Column("pct_positive", "Positive", "percent"),
+            Column("deff", "Design effect", "ratio"),
         ],
         rows=records,
         note="Each area counts the pupils of its schools with 10 or more pupils who answered; a smaller "
-        "school is left out of every area, so that its results cannot be worked out by subtraction.",
+        "school is left out of every area, so that its results cannot be worked out by subtraction. "
+        "Intervals allow for pupils of the same school answering alike (cluster-robust by school); the "
+        "design effect is how many times wider that makes the variance than if pupils had been chosen "
+        "one by one (a design effect of 4 means the pupils count as a quarter as many).",
     )
     page.tables.append(table)
     low, high = questionnaire.scale(measure).range

@@ -16,11 +16,11 @@ import analysis
 
 from ..extensions import db
 from ..models import Answer, Response, ResponseStatus, School, Wave
-from . import areas, compare, disproportionality, store
+from . import areas, compare, disproportionality, store, summary
 from .labels import GROUP_IDS, level_options, lost_learning_questions
 from .policy import MIN_N
 from .scored import Results
-from .tables import REVIEWER_TABLES, SCHOOL_TABLES, key, kind, representativeness, verdicts
+from .tables import REVIEWER_TABLES, SCHOOL_TABLES, key, kind, representativeness
 from .tables.base import SchoolFigures
 from .tables.scales import benchmarks as wave_benchmarks
 
@@ -147,15 +147,18 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
         for question in questions
         for group in GROUP_IDS
     }
+    items_by_school = _by_school(analysis.item_results(wave_rows, questionnaire, by="school_urn"))
+    national_items = analysis.item_results(wave_rows, questionnaire, by=None)
     levels = level_options(wave_rows)
     present = sorted(_urn(u) for u in wave_rows["school_urn"].unique())
     yield ("levels", f"{q}:{wave_id}"), levels
     yield ("present", f"{q}:{wave_id}"), present
     empty = pd.DataFrame()
     roster = representativeness.wave_roster(wave_id)
+    roster_sizes = roster["school_id"].value_counts().to_dict()
     per_wave = [m for m in (*SCHOOL_TABLES, *REVIEWER_TABLES) if m.PER == "wave"]
     items_of = {
-        urn: [("school", f"{q}:{wave_id}:{urn}")]
+        urn: [("school", f"{q}:{wave_id}:{urn}"), ("summary", f"{q}:{wave_id}:{urn}")]
         + [(kind(m), key(m, q, urn, wave_id, v)) for m in per_wave for v in m.variants(questionnaire)]
         for urn in present
     }
@@ -181,13 +184,39 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
             figures.benchmarks = benchmarks
             figures.gaps = {k: found.get(school.urn, empty) for k, found in gaps_by_school.items()}
             figures.lost = {k: found.get(school.urn, empty) for k, found in lost_by_school.items()}
-            figures.verdicts = verdicts.school_verdicts(questionnaire, figures.gaps, figures.lost)
+            scores = {
+                scale.id: benchmarks.schools[scale.id].loc[[school.urn]].reset_index()
+                for scale in questionnaire.scales
+            }
+            marked = summary.marked_family(
+                questionnaire, figures.gaps, figures.lost, scores, benchmarks.national
+            )
+            figures.verdicts = summary.verdicts_of(marked)
+            shown: dict[str, Any] = {}
             for module in SCHOOL_TABLES:
                 if module.PER == "wave":
                     for variant, table in module.tables(figures).items():
+                        shown[module.ID] = table
                         yield (kind(module), key(module, q, school.urn, wave_id, variant)), table
-        for variant, tables in representativeness.tables(figures, roster).items():
+        respondents = representativeness.tables(figures, roster)
+        for variant, tables in respondents.items():
             yield (kind(representativeness), key(representativeness, q, school.urn, wave_id, variant)), tables
+        if len(own) >= MIN_N:
+            yield (
+                ("summary", f"{q}:{wave_id}:{school.urn}"),
+                summary.school_summary(
+                    questionnaire,
+                    n=len(own),
+                    roster=int(roster_sizes.get(school.id, 0)),
+                    scales=shown["scales"],
+                    marked=marked,
+                    gaps=figures.gaps,
+                    items=items_by_school.get(school.urn, empty),
+                    national_items=national_items,
+                    bands={scale: found.get(school.urn) for scale, found in benchmarks.bands.items()},
+                    respondents={group: tables[0] for group, tables in respondents.items()},
+                ),
+            )
     for scale in questionnaire.scales:
         context = compare._context(wave_rows, scale.id)
         for adjust in ADJUSTMENTS:

@@ -8,6 +8,7 @@ does not depend on the reviewer's filters); `compare_page` picks the rows a revi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -111,9 +112,11 @@ def compare_page(
     *,
     measure: str,
     gap: tuple[str, str] | None,
+    link: Callable[[int], str] | None = None,
 ) -> Page:
     """Schools in `schools` (in scope, filtered) on one scale, or one group's gap, against the rest,
-    from the release's `compare_national` rows: only the rows shown change with the filters."""
+    from the release's `compare_national` rows: only the rows shown change with the filters.
+    `link(urn)`: the school's page, linked from the plot's labels and the outliers table."""
     wanted = set(schools["urn"].astype(int))
     names = schools.set_index("urn")
     page = Page()
@@ -141,12 +144,14 @@ def compare_page(
     rows = rows.sort_values(["school_name", "school_urn"])
     plotted = fitted[fitted["school_urn"].astype(int).isin(wanted)] if fitted is not None else None
     page.tables.append(_compare_table(rows, gap, title, value_label))
-    outliers = _outliers_table(rows, title, value_label)
+    outliers = _outliers_table(rows, title, value_label, link)
     page.facts["outliers"] = len(outliers.rows)
     page.tables.append(outliers)
     if plotted is not None and len(plotted):
         plotted = plotted.assign(label=plotted["school_urn"].map(names["name"]).astype(str))
         points, limits = charts.funnel_from_analysis(plotted, "mean", label="label")
+        if link is not None:
+            points["href"] = [link(int(urn)) for urn in plotted["school_urn"]]
         limits = charts.funnel_limits(
             fitted.attrs["target"],
             n_max=max(float(plotted["n"].max()), 2.0),
@@ -174,6 +179,9 @@ def compare_page(
         )
         page.facts["target"] = fitted.attrs["target"]
         page.facts["tau2"] = fitted.attrs["tau2"]
+        page.facts["plotted"] = len(plotted)
+        page.facts["fitted"] = len(fitted)
+        page.facts["outside"] = outside
     return page
 
 
@@ -327,7 +335,9 @@ def _compare_table(rows: pd.DataFrame, gap, title: str, value_label: str) -> Tab
     )
 
 
-def _outliers_table(rows: pd.DataFrame, title: str, value_label: str) -> Table:
+def _outliers_table(
+    rows: pd.DataFrame, title: str, value_label: str, link: Callable[[int], str] | None = None
+) -> Table:
     key = "gap" if "gap" in rows.columns else "mean"
     outside = rows[rows["position"].isin([POSITION["above"], POSITION["below"]])]
     records = [
@@ -337,6 +347,7 @@ def _outliers_table(rows: pd.DataFrame, title: str, value_label: str) -> Table:
             "n": r["n"],
             "value": r[key],
             "position": r["position"],
+            "_href": link(int(r["school_urn"])) if link is not None else None,
         }
         for _, r in outside.sort_values(["position", "school_name"]).iterrows()
     ]

@@ -458,10 +458,15 @@ def _ratio_chart(rows, shown, outcome_text, group_label, area_name) -> Markup | 
         title=f"{outcome_text}: risk ratio by {group_label.lower()}",
         description=f"Risk ratios with 95% confidence intervals for each {group_label.lower()} group in "
         f"{area_name}, compared with all other pupils. A ratio above 1 means more likely; groups "
-        "marked as highlighted are more likely with confidence.",
+        "drawn as a diamond are more likely with confidence.",
         domain=(0, top),
         axis_label="Risk ratio (1 = as likely as other pupils)",
         reference=1.0,
         reference_label="Equal risk",
         decimals=2,
+        text={
+            "estimate": "Risk ratio: how many times as likely as all other pupils, with its 95% "
+            "confidence interval",
+            "highlighted": "More likely, with confidence: the whole interval is above 1",
+        },
     )

@@ -43,6 +43,7 @@ class SchoolResults:
     group: str
     sections: list[Section] = field(default_factory=list)
     extra: list[Table] = field(default_factory=list)  # the reviewer's tables (`REVIEWER_TABLES`)
+    summary: dict | None = None  # the two-minute summary (`survey.results.summary.school_summary`)
 
     @property
     def tables(self) -> list[Table]:
@@ -54,6 +55,10 @@ class SchoolResults:
 
     def table(self, table_id: str) -> Table:
         return next(t for t in self.tables if t.id == table_id)
+
+    def tables_of(self, table_id: str) -> list[Table]:
+        """The table with that id, if the page shows it (none when the school has fewer than 10)."""
+        return [t for t in self.tables if t.id == table_id]
 
 
 def school_results(
@@ -79,15 +84,17 @@ def school_results(
         reviewer,
         listed,
     )
-    n, sections, extra = _shown.get(
+    n, sections, extra, summary = _shown.get(
         name, lambda: _read(released, school, wave_id, scale_id, group, charts=charts, reviewer=reviewer)
     )
-    return SchoolResults(school, released, wave_id, n, scale_id, group, list(sections), list(extra))
+    return SchoolResults(school, released, wave_id, n, scale_id, group, list(sections), list(extra), summary)
 
 
 # What a page showed, by release, school and choices: its tables and their charts (a release never
 # changes, so neither does what is drawn from it). Bounded, so memory does not grow with schools.
-_shown: KeyedCache[tuple, tuple[int, list[Section], list[Table]]] = KeyedCache("school results", maxsize=256)
+_shown: KeyedCache[tuple, tuple[int, list[Section], list[Table], dict | None]] = KeyedCache(
+    "school results", maxsize=256
+)
 
 
 def _read(
@@ -99,9 +106,12 @@ def _read(
     *,
     charts: bool,
     reviewer: bool,
-) -> tuple[int, list[Section], list[Table]]:
+) -> tuple[int, list[Section], list[Table], dict | None]:
     q = released.questionnaire_id
-    wanted: dict[tuple[str, str], Any] = {("school", f"{q}:{wave_id}:{school.urn}"): None}
+    wanted: dict[tuple[str, str], Any] = {
+        ("school", f"{q}:{wave_id}:{school.urn}"): None,
+        ("summary", f"{q}:{wave_id}:{school.urn}"): None,
+    }
     modules = [*SCHOOL_TABLES, *(REVIEWER_TABLES if reviewer else ())]
     for module in modules:
         variant = module.variant(scale_id, group)
@@ -128,7 +138,8 @@ def _read(
         out.sections.append(
             Section(module.ID, heading, stored, module.chart(stored, view) if charts else None)
         )
-    return out.n, out.sections, out.extra
+    summary = found.get(("summary", f"{q}:{wave_id}:{school.urn}")) or part.get("summary")
+    return out.n, out.sections, out.extra, summary if out.n >= MIN_N else None
 
 
 def _legacy(

@@ -230,12 +230,20 @@ def _compare() -> tuple[p.Filters, dict, Page | None]:
     national = released_compare(filters.results, filters.wave_id, filters["measure"], gap, filters["adjust"])
     if national is None:
         abort(404)
+    query = {"questionnaire": filters.questionnaire_id, "wave": filters.wave_id}
     page = kept_page(
         filters.results.release,
         "compare",
         filters.query(),
         chosen,
-        lambda: compare_page(filters.questionnaire, national, chosen, measure=filters["measure"], gap=gap),
+        lambda: compare_page(
+            filters.questionnaire,
+            national,
+            chosen,
+            measure=filters["measure"],
+            gap=gap,
+            link=lambda urn: url_for("review.school", urn=urn, **query),
+        ),
     )
     page.facts["release"] = about(filters.results.release)
     return filters, options, page

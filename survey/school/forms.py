@@ -86,6 +86,13 @@ class TrustedAdultForm(FlaskForm):
         filters=[strip],
         widget=GovTextArea(),
     )
+    text_cy = TextAreaField(
+        "In Welsh (optional)",
+        description="Pupils who take the survey in Welsh see this instead. Without it they see the English.",
+        validators=[Optional(), Length(max=500, message="Use 500 characters or fewer in the Welsh")],
+        filters=[strip],
+        widget=GovTextArea(),
+    )
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
@@ -95,6 +102,13 @@ class YouSaidWeDidForm(FlaskForm):
         description="Pupils see this before they start the next survey. Write it for them: short sentences, "
         "one change per line. Leave it empty to stop showing it.",
         validators=[Optional(), Length(max=2000, message="Use 2,000 characters or fewer")],
+        filters=[strip],
+        widget=GovTextArea(),
+    )
+    text_cy = TextAreaField(
+        "In Welsh (optional)",
+        description="Pupils who take the survey in Welsh see this instead. Without it they see the English.",
+        validators=[Optional(), Length(max=2000, message="Use 2,000 characters or fewer in the Welsh")],
         filters=[strip],
         widget=GovTextArea(),
     )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import school_or_404
 from ..data import audit
 from ..models import School
-from ..results import build, store
+from ..results import build, report, store
 from ..results.labels import GROUP_IDS, GROUPS
 from ..results.released import (
     about,
@@ -18,6 +18,7 @@ from ..results.released import (
     released,
 )
 from ..results.school import SchoolResults, school_results
+from ..results.summary import summary_view
 from ..results.table import download, query_without
 from . import bp
 from .routes import school_lead
@@ -55,6 +56,12 @@ def dashboard_for(school: School, *, charts: bool) -> tuple[SchoolResults | None
         "questionnaire": questionnaire_id,
         "release": about(release, found.school_part(school.id, wave_id)),
         "releases": earlier_releases(),
+        "summary": shown.summary,
+        # What the governors' report reads besides the summary.
+        "part": {
+            "summary": shown.summary,
+            "lost-learning": next(iter(shown.tables_of("lost-learning")), None),
+        },
     }
     return shown, choices
 
@@ -72,6 +79,12 @@ def results_page(urn: int):
         school=school,
         shown=shown,
         choices=choices,
+        report_url=lambda language: url_for(
+            "school.results_report", urn=urn, language=language, **_choices()
+        ),
+        summary=summary_view(choices["summary"], shown.released.questionnaire)
+        if shown and choices.get("summary")
+        else None,
         downloads=lambda table_id: (
             lambda fmt: url_for(
                 "school.results_download", urn=urn, table_id=table_id, file_format=fmt, **_choices()
@@ -113,6 +126,41 @@ def results_download(urn: int, table_id: str, file_format: str):
     audit.record_view("export_table", actor=current_user, target=f"school:{school.urn}", table=table_id,
                  format=file_format, **_query(shown, choices))  # fmt: skip
     return response
+
+
+@bp.get("/<int:urn>/results/report-<language>.pdf")
+@school_lead
+def results_report(urn: int, language: str):
+    """The governors' report as a PDF, in English or Welsh: the page's release, summary and tables."""
+    if language not in report.LANGUAGES:
+        abort(404)
+    school = school_or_404(urn)
+    shown, choices = dashboard_for(school, charts=False)
+    if shown is None or not choices.get("summary"):
+        abort(404)
+    made = report.render_report(
+        school,
+        shown.released.questionnaire,
+        part=choices["part"],
+        wave_name=str(dict(choices["waves"])[shown.wave_id]),
+        published_at=(choices.get("release") or {}).get("published_at"),
+        language=language,
+    )
+    audit.record_view(
+        "download_report",
+        actor=current_user,
+        target=f"school:{school.urn}",
+        language=language,
+        seconds=round(made.seconds, 2),
+        **_query(shown, choices),
+    )
+    return Response(
+        made.pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{school.urn}-governors-report-{language}.pdf"'
+        },
+    )
 
 
 @bp.get("/<int:urn>/comments")

@@ -37,9 +37,11 @@ def overview(urn: int):
 @school_lead
 def trusted_adult(urn: int):
     school = school_or_404(urn)
-    form = TrustedAdultForm(text=school.trusted_adult_text)
+    form = TrustedAdultForm(text=school.trusted_adult_text, text_cy=school.trusted_adult_text_cy)
     if form.validate_on_submit():
-        school_data.set_trusted_adult_text(school, form.text.data, actor=current_user)
+        school_data.set_trusted_adult_text(
+            school, form.text.data, actor=current_user, welsh=form.text_cy.data
+        )
         flash("Saved. Pupils will see this at the end of the survey.")
         return redirect(url_for("school.overview", urn=urn))
     return render_template("school/trusted_adult.html", school=school, form=form, nav="schools")
@@ -49,9 +51,11 @@ def trusted_adult(urn: int):
 @school_lead
 def you_said_we_did(urn: int):
     school = school_or_404(urn)
-    form = YouSaidWeDidForm(text=school.you_said_we_did)
+    form = YouSaidWeDidForm(text=school.you_said_we_did, text_cy=school.you_said_we_did_cy)
     if form.validate_on_submit():
-        school_data.publish_you_said_we_did(school, form.text.data, actor=current_user)
+        school_data.publish_you_said_we_did(
+            school, form.text.data, actor=current_user, welsh=form.text_cy.data
+        )
         flash("Published. Pupils will see it before they start the survey." if form.text.data
               else "Removed. Pupils will no longer see it.")  # fmt: skip
         return redirect(url_for("school.overview", urn=urn))

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from analysis.design import clustered_gap, clustered_mean, rake
+from analysis.design import clustered_gap, clustered_mean, clustered_mean_of_clusters, rake
 from analysis.weights import design_effect
 
 
@@ -48,6 +48,19 @@ def test_clustered_mean_matches_statsmodels(weight):
     assert row["se"] == pytest.approx(fit.bse.iloc[0], rel=1e-10)
     assert row["clusters"] == 50
     assert row["deff"] > 1.5  # pupils in a school answer alike: the naive SE is far too small
+
+
+def test_an_areas_clustered_mean_follows_from_its_schools_figures_alone():
+    frame = pupils()
+    by_school = frame.groupby("school_urn")["belonging"]
+    m2 = by_school.agg(lambda v: float(((v - v.mean()) ** 2).sum()))
+    found = clustered_mean_of_clusters(by_school.count(), by_school.mean(), m2)
+    fit = statsmodels_fit(frame, np.ones((len(frame), 1)), None)
+    assert found["mean"] == pytest.approx(fit.params.iloc[0], rel=1e-12)
+    assert found["se"] == pytest.approx(fit.bse.iloc[0], rel=1e-10)
+    assert found["deff"] == pytest.approx(clustered_mean(frame, "belonging").iloc[0]["deff"], rel=1e-10)
+    with pytest.raises(ValueError, match="same length"):
+        clustered_mean_of_clusters([10, 20], [3.0], [1.0, 2.0])
 
 
 @pytest.mark.parametrize("weight", [None, "weight"])

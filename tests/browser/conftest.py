@@ -292,16 +292,19 @@ class LiveServer(NamedTuple):
 def start_live_server(tmp_path_factory, compiled_welsh, server_errors) -> Iterator[Callable[..., LiveServer]]:
     """start_live_server(**config) → the app (LIVE_CONFIG with `config` on top) on a fresh migrated
     SQLite database with the questionnaires loaded, served on a free port of 127.0.0.1 until the
-    end of the session."""
+    end of the session. start_live_server(database_url, ...) serves a database of the caller's
+    (migrated, with the questionnaires loaded) instead."""
     started: list[tuple[LiveServer, BaseWSGIServer, threading.Thread]] = []
 
-    def start(**config) -> LiveServer:
-        folder = tmp_path_factory.mktemp("browser")
-        url = f"sqlite:///{folder / 'survey.db'}"
-        migrate(url)
+    def start(database_url: str | None = None, **config) -> LiveServer:
+        url = database_url
+        if url is None:
+            url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'survey.db'}"
+            migrate(url)
         app = create_app({**LIVE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **config})
-        result = app.test_cli_runner().invoke(args=["load-questionnaires"])
-        assert result.exit_code == 0, result.output
+        if database_url is None:
+            result = app.test_cli_runner().invoke(args=["load-questionnaires"])
+            assert result.exit_code == 0, result.output
         # weak=False: blinker holds receivers weakly, and a lambda would be collected at once.
         got_request_exception.connect(
             lambda sender, exception, **extra: server_errors.append(exception), app, weak=False

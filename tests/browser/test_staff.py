@@ -34,12 +34,10 @@ ADMIN_PAGES = ["/admin/schools", "/admin/users", "/admin/waves", "/admin/audit",
 
 
 @pytest.fixture(scope="session")
-def staff_server(start_live_server):
-    """The app with the demo data loaded, served for the whole session."""
-    live = start_live_server()
-    result = live.app.test_cli_runner().invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
-    return live
+def staff_server(start_live_server, demo_copy):
+    """The app on a copy of the run's demo data (on PostgreSQL, as in production), served for the
+    whole session."""
+    return start_live_server(demo_copy("postgresql"))
 
 
 def sign_in(page, server, email: str) -> None:

@@ -351,10 +351,20 @@ def test_check_answers_then_finish(pupil, app):
         if section.only_in is None:
             pupil.post(f"/section/{section.id}", data={})
     page = check_page(pupil.get("/check-your-answers"))
-    text = page.get_text(" ", strip=True)
-    assert "Check your answers" in text and "Agree" in text and "Not answered" in text
+    # One row per section, not per question: how many were answered, and a Change link.
+    rows = {
+        row.select_one(".govuk-summary-list__key").get_text(strip=True): row.select_one(
+            ".govuk-summary-list__value"
+        ).get_text(strip=True)
+        for row in page.select(".govuk-summary-list__row")
+    }
+    sections = [s for s in SECONDARY.sections if s.only_in is None]
+    assert list(rows) == [s.title["en"] for s in sections]
+    belonging = SECONDARY.sections["belonging"]
+    assert rows[belonging.title["en"]] == f"1 of {len(belonging.questions)} answered"
+    assert rows[sections[1].title["en"]].startswith("0 of ")
     change = page.select_one('a[href="/section/belonging?return=check"]')
-    assert change is not None
+    assert change is not None and belonging.title["en"] in change.get_text()
     assert (
         pupil.post("/section/belonging?return=check", data={"belong_part": "5"}).location
         == "/check-your-answers"
@@ -688,5 +698,41 @@ def test_the_extra_help_question_uses_wales_words_where_the_school_is_in_wales(
     assert ("Cynllun Datblygu Unigol" in welsh) is wales
     # The answer keeps its value and code: an IDP is recorded as a statutory plan (E), as an EHCP is.
     assert client.post("/section/about_you", data={"about_sen": "3"}).status_code == 302
-    summary = check_page(client.get("/check-your-answers")).get_text(" ", strip=True)
-    assert ("CDU (Cynllun Datblygu Unigol)" in summary) is wales
+    again = check_page(client.get("/section/about_you?return=check"))
+    chosen = again.select_one('input[name="about_sen"][checked]')
+    label = again.select_one(f'label[for="{chosen["id"]}"]').get_text(" ", strip=True)
+    assert ("CDU (Cynllun Datblygu Unigol)" in label) is wales
+
+
+@pytest.mark.parametrize(
+    ("opens", "english", "welsh"),
+    [
+        ((2026, 9, 7), "Since 1 September, how often", "Ers 1 Medi, pa mor aml"),
+        ((2026, 1, 5), "Since 1 January (this term), how often", "Ers 1 Ionawr (y tymor hwn), pa mor aml"),
+        (
+            (2026, 5, 11),
+            "This term (since the Easter holidays), how often",
+            "Y tymor hwn (ers gwyliau’r Pasg)",
+        ),
+    ],
+    ids=["autumn", "spring", "summer"],
+)
+def test_time_periods_are_worded_from_the_waves_term(client, new_code, app, opens, english, welsh):
+    from datetime import UTC, datetime
+
+    from survey.models import Wave
+
+    client.post("/", data={"code": new_code()})
+    with app.app_context():
+        for wave in db.session.scalars(sa.select(Wave)):
+            wave.opens_at = datetime(*opens, tzinfo=UTC)
+        db.session.commit()
+    client.post("/before-you-start", data={"choice": "yes"})
+    for section in SECONDARY.sections:
+        if section.id == "lost_learning":
+            break
+        client.post(f"/section/{section.id}", data={})
+    page = check_page(client.get("/section/lost_learning")).get_text(" ", strip=True)
+    assert english in page and "Since September" not in page and "since September" not in page
+    client.get("/language/cy")
+    assert welsh in check_page(client.get("/section/lost_learning")).get_text(" ", strip=True)

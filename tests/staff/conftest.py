@@ -4,7 +4,7 @@
 authority 202, no trust). Clients are signed in through the real sign-in form.
 
 `demo_app` is the app on a PostgreSQL database holding the whole demo (21 schools, about 6,500
-responses), loaded once per test session; tests must only read it.
+responses), a copy of the run's demo (loaded once per run); tests must only read it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from survey.data.users import create_user
 from survey.extensions import db
 from survey.models import Role, School, ScopeKind
 
-from ..conftest import make_app, migrate
+from ..conftest import make_app
 from ..databases import AppState
 
 PASSWORD = "correct horse battery staple"
@@ -92,25 +92,13 @@ def client_as(loaded, schools):
     return lambda user: loaded.test_client() if user is None else _client_for(loaded, user)
 
 
-# -- the demo data, loaded once per database ------------------------------------------------------
-
-
-def _load_demo(url: str) -> None:
-    app = make_app(url)
-    runner = app.test_cli_runner()
-    for args in (["load-questionnaires"], ["demo"]):
-        result = runner.invoke(args=args)
-        assert result.exit_code == 0, result.output
-    with app.app_context():
-        db.engine.dispose()
+# -- the demo data, loaded once per run -----------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
-def demo_postgres(postgres_schema) -> str:
-    url = postgres_schema()
-    migrate(url)
-    _load_demo(url)
-    return url
+def demo_postgres(demo_copy) -> str:
+    """A copy of the run's demo database (tests/conftest.py `demo_built`), for these tests to read."""
+    return demo_copy("postgresql")
 
 
 @pytest.fixture(scope="session")

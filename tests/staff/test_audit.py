@@ -98,6 +98,10 @@ def steps(ids: dict) -> dict[tuple[str, str], list[Step]]:
             Step(lead, "GET", f"/school/{urn}/results/scales.xlsx", "export_table"),
             Step(lead, "GET", f"/school/{urn}/results/gaps.csv?group=gender", "export_table"),
         ],
+        ("school.results_report", "GET"): [
+            Step(lead, "GET", f"/school/{urn}/results/report-en.pdf", "download_report"),
+            Step(lead, "GET", f"/school/{urn}/results/report-cy.pdf", "download_report"),
+        ],
         ("school.comments", "GET"): [
             Step(lead, "GET", f"/school/{urn}/comments", "view_free_text", ("school",))
         ],

@@ -428,6 +428,31 @@ def test_trusted_adult_text_and_you_said_we_did_are_saved_and_audited(school_lea
     assert {"set_trusted_adult_text", "publish_you_said_we_did"} <= actions
 
 
+def test_the_school_writes_its_texts_for_pupils_in_welsh_too(school_lead_client, loaded):
+    form = check_page(school_lead_client.get("/school/100001/trusted-adult"))
+    assert form.select_one("textarea[name=text_cy]")["lang"] == "cy"
+    school_lead_client.post(
+        "/school/100001/trusted-adult", data={"text": "Talk to Mr Evans.", "text_cy": "Siarada â Mr Evans."}
+    )
+    school_lead_client.post(
+        "/school/100001/you-said-we-did", data={"text": "More clubs.", "text_cy": "Mwy o glybiau."}
+    )
+    too_long = check_page(
+        school_lead_client.post("/school/100001/you-said-we-did", data={"text": "x", "text_cy": "y" * 2001})
+    )
+    assert "2,000 characters or fewer in the Welsh" in too_long.select_one(".govuk-error-summary").get_text()
+    with loaded.app_context():
+        school = db.session.scalar(sa.select(School).filter_by(urn=100001))
+        assert (school.trusted_adult_text_cy, school.you_said_we_did_cy) == (
+            "Siarada â Mr Evans.",
+            "Mwy o glybiau.",
+        )
+    school_lead_client.post("/school/100001/you-said-we-did", data={"text": "", "text_cy": "Mwy o glybiau."})
+    with loaded.app_context():  # removing the English removes what pupils see, in both languages
+        school = db.session.scalar(sa.select(School).filter_by(urn=100001))
+        assert (school.you_said_we_did, school.you_said_we_did_cy) == (None, None)
+
+
 def test_other_roles_cannot_use_the_school_portal(reviewer_client, admin_client, anonymous_client):
     assert reviewer_client.get("/school/100001/").status_code == 403
     assert admin_client.get("/school/100001/").status_code == 403

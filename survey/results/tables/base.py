@@ -42,7 +42,7 @@ class SchoolFigures:
     benchmarks: Any = None  # scales.Benchmarks
     gaps: dict = field(default_factory=dict)  # (scale, group) → the school's analysis.gaps rows
     lost: dict = field(default_factory=dict)  # (question, group) → its analysis.disproportionality rows
-    verdicts: dict | None = None  # verdicts.school_verdicts
+    verdicts: dict | None = None  # the marks: summary.verdicts_of(summary.marked_family(...))
 
     @property
     def questionnaire(self) -> Questionnaire:

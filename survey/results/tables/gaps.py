@@ -59,7 +59,8 @@ def gaps_table(
 ) -> Table:
     """`found`: the school's rows of ``analysis.gaps(..., by="school_urn")`` when worked out for
     every school at once (the same figures: each school's gaps use its own pupils only).
-    `verdicts`: `school_verdicts` for the school; without them, each gap is marked on its own."""
+    `verdicts`: the school's marks (`results.summary.verdicts_of`); without them, each gap is
+    marked on its own."""
     if found is None:
         found = analysis.gaps(own, group, scale_id, by="school_urn")
     rows = []

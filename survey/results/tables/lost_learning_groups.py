@@ -54,7 +54,8 @@ def lost_learning_by_group_table(
 ) -> Table:
     """`found`: question id → the school's rows of ``analysis.disproportionality(..., by="school_urn")``
     when worked out for every school at once (each school's figures use its own pupils only).
-    `verdicts`: `school_verdicts` for the school; without them, each ratio is marked on its own."""
+    `verdicts`: the school's marks (`results.summary.verdicts_of`); without them, each ratio is
+    marked on its own."""
     rows = []
     for question in lost_learning_questions(questionnaire):
         if found is not None:

@@ -1,12 +1,11 @@
 """Scores on each scale: the school's average with its interval and % positive, beside its local
-authority's and the national average, and its percentile among schools."""
+authority's and the national average, and its band among schools (never a bare percentile)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
@@ -15,7 +14,7 @@ from questionnaires import Questionnaire
 
 from ... import charts
 from ...models import School
-from ..labels import finite, number
+from ..labels import finite
 from ..policy import MIN_N
 from ..table import Column, Table
 from .base import ChartView, SchoolFigures
@@ -45,36 +44,42 @@ class Benchmarks:
     schools: dict[str, pd.DataFrame]  # scale → analysis.aggregate by school (every school of the wave)
     national: dict[str, float]
     local: dict[str, dict[str, float]]  # scale → la_code → average
+    bands: dict[str, dict[int, dict]]  # scale → URN → its row of analysis.rank_band (shown schools)
 
 
 def benchmarks(questionnaire: Questionnaire, wave_rows: pd.DataFrame) -> Benchmarks:
-    schools, national, local = {}, {}, {}
+    schools, national, local, bands = {}, {}, {}, {}
     for scale in questionnaire.scales:
         schools[scale.id] = analysis.aggregate(wave_rows, "school_urn", scale.id).set_index("school_urn")
         national[scale.id] = overall(wave_rows, scale.id)
         local[scale.id] = {
             str(code): overall(rows, scale.id) for code, rows in wave_rows.groupby("la_code", observed=True)
         }
-    return Benchmarks(schools, national, local)
+        bands[scale.id] = rank_bands(schools[scale.id])
+    return Benchmarks(schools, national, local, bands)
 
 
-def overall(rows: pd.DataFrame, measure: str) -> float:
-    """The average of `measure` over `rows` (an area's pupils), NaN from fewer than 10 pupils."""
-    values = rows[measure].dropna()
-    return float(values.mean()) if len(values) >= MIN_N else math.nan
+# Fewest schools with a shown score to place a school among them.
+MIN_SCHOOLS_TO_RANK = 5
 
 
-def percentile(value: float, others: pd.Series) -> int | None:
-    """The share of schools (with a shown score) whose score is below `value`, as a whole percent."""
-    others = others.dropna()
-    if np.isnan(value) or others.empty:
-        return None
-    below = (others < value).sum() + 0.5 * (others == value).sum()
-    return round(100 * below / len(others))
+def rank_bands(schools: pd.DataFrame) -> dict[int, dict]:
+    """Each shown school's band among schools on one scale (``analysis.rank_band``), by URN; none
+    with fewer than five schools to rank among."""
+    shown = schools[~schools["suppressed"].astype(bool)]
+    if shown["mean"].notna().sum() < MIN_SCHOOLS_TO_RANK:
+        return {}
+    bands = analysis.rank_band(schools).to_dict("index")
+    return {int(str(urn)): row for urn, row in bands.items()}
 
 
-def tables(found: SchoolFigures) -> dict[str, Table]:
-    return {"": scales_table(found.questionnaire, found.wave_rows, found.school, found.benchmarks)}
+def rank_words(band: dict | None) -> str:
+    """A school's rank band and its interval in words: never a bare percentile."""
+    if not band:
+        return "Too few schools to place it among them"
+    low, high = round(float(band["percentile_low"])), round(float(band["percentile_high"]))
+    place = analysis.band_text(int(band["band_from"]), int(band["band_to"]))
+    return f"{place[0].upper()}{place[1:]} (between {low}% and {high}% of schools score lower)"
 
 
 def scales_table(
@@ -85,7 +90,6 @@ def scales_table(
     for scale in questionnaire.scales:
         every = found.schools[scale.id]
         mine = every.loc[school.urn]
-        shown = every[~every["suppressed"]]
         hidden = Table.hidden(mine["suppressed_reason"])
         rows.append(
             {
@@ -98,14 +102,15 @@ def scales_table(
                 "pct_positive": mine["pct_positive"],
                 "national": found.national[scale.id],
                 "local": found.local[scale.id].get(str(school.la_code), math.nan),
-                "percentile": None if hidden else percentile(number(mine["mean"]), shown["mean"]),
+                "rank": "" if hidden else rank_words(found.bands[scale.id].get(school.urn)),
                 "_suppressed": hidden,
             }
         )
     return Table(
         id=ID,
         title="Scores on each scale",
-        caption="Average score on each scale (1 to 5, higher is better), with benchmarks",
+        caption=f"Average score on each scale ({_range_words(questionnaire)}, higher is better), "
+        "with benchmarks",
         columns=[
             Column("scale", "Scale"),
             Column("n", "Pupils", "count"),
@@ -115,12 +120,29 @@ def scales_table(
             Column("pct_positive", "Positive", "percent"),
             Column("local", f"{school.la_name} average", "number"),
             Column("national", "National average", "number"),
-            Column("percentile", "Percentile among schools", "count"),
+            Column("rank", "Among schools"),
         ],
         rows=rows,
-        note="Percentile: the share of schools with a lower score. "
-        "Benchmarks are for the same questionnaire and wave.",
+        note="Among schools: the fifths of schools the school's true score could be in, allowing for "
+        "the uncertainty in every school's score (95% interval; an exact rank would promise a precision "
+        "the figures do not have). Benchmarks are for the same questionnaire and wave.",
     )
+
+
+def _range_words(questionnaire: Questionnaire, scale_id: str | None = None) -> str:
+    """ "1 to 5" (or "1 to 3" on the primary scales): the range the scores are on."""
+    ranges = [questionnaire.scale(scale_id).range] if scale_id else [s.range for s in questionnaire.scales]
+    return f"{min(r[0] for r in ranges)} to {max(r[1] for r in ranges)}"
+
+
+def overall(rows: pd.DataFrame, measure: str) -> float:
+    """The average of `measure` over `rows` (an area's pupils), NaN from fewer than 10 pupils."""
+    values = rows[measure].dropna()
+    return float(values.mean()) if len(values) >= MIN_N else math.nan
+
+
+def tables(found: SchoolFigures) -> dict[str, Table]:
+    return {"": scales_table(found.questionnaire, found.wave_rows, found.school, found.benchmarks)}
 
 
 def _value(row: dict, key: str) -> float | None:
