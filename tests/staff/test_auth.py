@@ -224,3 +224,24 @@ def test_a_reset_link_opens_in_a_browser_whose_session_has_ended(school_lead_cli
     assert page.status_code == 200
     assert USERS["school_lead"][0] in check_page(page).get_text()
     assert school_lead_client.get("/school/100001/").status_code == 302
+
+
+def test_the_sign_in_page_in_welsh_and_other_staff_pages_marked_english(anonymous_client, client_as):
+    english = check_page(anonymous_client.get("/staff/sign-in"))
+    assert english.html["lang"] == "en" and english.h1.get_text(strip=True) == "Sign in"
+    switch = english.find("a", attrs={"hreflang": "cy"})
+    assert switch["href"].startswith("/staff/language/cy")
+    assert anonymous_client.get(switch["href"]).location == "/staff/sign-in"
+    welsh = check_page(anonymous_client.get("/staff/sign-in"))
+    assert welsh.html["lang"] == "cy" and welsh.h1.get_text(strip=True) == "Mewngofnodi"
+    assert welsh.select_one("label[for=email]").get_text(strip=True) == "Cyfeiriad e-bost"
+    assert welsh.find("a", string="dechrau gyda’r cod ar eu slip")["href"] == "/"
+    failed = check_page(anonymous_client.post("/staff/sign-in", data={"email": "", "password": ""}))
+    assert "Rhowch eich cyfeiriad e-bost" in failed.select_one(".govuk-error-summary").get_text()
+    assert anonymous_client.get("/staff/language/fr").status_code == 404
+    assert anonymous_client.get("/staff/language/en?next=https://evil.example/").location == "/staff/sign-in"
+    # Pages not yet in Welsh stay English, and say so, whatever the language chosen.
+    lead = client_as("school_lead")
+    lead.get("/staff/language/cy")
+    page = check_page(lead.get("/school/100001/"))
+    assert page.html["lang"] == "en"
