@@ -110,7 +110,10 @@ def sign_in():
         user = users.authenticate(form.email.data, form.password.data)
         if user is not None:
             destination = _safe_next(request.args.get("next"))
-            session.clear()  # a fresh session: nothing a pupil or an earlier visitor left behind
+            language = session.get("language")
+            session.clear()  # a fresh session: nothing a pupil or an earlier visitor left behind...
+            if language in ("en", "cy"):
+                session["language"] = language  # ...but the language they chose on this page
             session[SESSION_KEY] = users.signed_in(user)
             login_user(user)
             return redirect(destination or url_for(HOME[user.role]))

@@ -240,8 +240,25 @@ def test_the_sign_in_page_in_welsh_and_other_staff_pages_marked_english(anonymou
     assert "Rhowch eich cyfeiriad e-bost" in failed.select_one(".govuk-error-summary").get_text()
     assert anonymous_client.get("/staff/language/fr").status_code == 404
     assert anonymous_client.get("/staff/language/en?next=https://evil.example/").location == "/staff/sign-in"
+    # Signing in keeps the language chosen on the sign-in page.
+    anonymous_client.get("/staff/language/cy")
+    assert sign_in(anonymous_client, USERS["school_lead"][0]).status_code == 302
+    wave = {"name": "Gwanwyn", "questionnaire": "national-secondary", "opens": ["1", "1", "2026"],
+            "closes": ["1", "1", "2030"]}  # fmt: skip
+    assert anonymous_client.post("/school/100001/waves/new", data=wave).status_code == 302
+    overview = check_page(anonymous_client.get("/school/100001/"))
+    assert overview.html["lang"] == "cy"
+    assert overview.find("h2", string="Cylchoedd yr arolwg")
+    assert (
+        overview.select_one(".govuk-notification-banner__heading")["lang"] == "en"
+    )  # staff messages: English
+    assert "1 Ionawr 2026 i 1 Ionawr 2030" in overview.get_text(" ", strip=True)
+    assert (
+        overview.select_one(".govuk-breadcrumbs, .app-staff-navigation")
+        .get_text(" ", strip=True)
+        .startswith("Eich ysgolion")
+    )
+    assert overview.find("button", string="Allgofnodi")
     # Pages not yet in Welsh stay English, and say so, whatever the language chosen.
-    lead = client_as("school_lead")
-    lead.get("/staff/language/cy")
-    page = check_page(lead.get("/school/100001/"))
-    assert page.html["lang"] == "en"
+    page = check_page(anonymous_client.get(overview.select_one("tbody a")["href"]))
+    assert page.html["lang"] == "en" and page.find("button", string="Sign out")
