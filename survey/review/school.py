@@ -20,6 +20,7 @@ from ..results.dashboard import GROUP_LABELS, SchoolResults, level_label, scale_
 from ..results.released import Released, school_results
 from ..results.reviewer import Page, _finite
 from ..results.scored import Results
+from ..results.summary import summary_view
 from ..results.table import HIDDEN, CellTable, Column, Table
 
 
@@ -31,6 +32,8 @@ def school_page(released: Released, school: School, wave_id: int, *, scale_id: s
     if found.tables:
         _dashboard_charts(found, page)
     page.tables += list(part.get("representativeness", {}).get(group, []))
+    if part.get("summary"):
+        page.facts["summary"] = summary_view(part["summary"], released.questionnaire)
     return page
 
 
