@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import Answer, Response, ResponseStatus, School, Wave
 from ..review import school as review_school
 from ..review.params import level_options
-from . import dashboard, store, summary
+from . import batch, dashboard, store, summary
 from . import reviewer as review_tables
 from .policy import MIN_N
 from .scored import GROUPS, Results
@@ -73,14 +73,11 @@ def questionnaire_items(results: Results, carry: Carry = NOTHING_KEPT) -> Items:
     waves_of = results.scored.groupby("school_urn", observed=True)["wave_id"].unique()
     keep = {f"{q}:{_urn(urn)}": carry.keeps_school(schools[_urn(urn)].id) for urn in waves_of.index}
     kept = carry.kept("trend", keep)
+    trends = batch.trend_tables(results) if not all(keep.values()) else {}
     for urn in waves_of.index:
         school = schools[_urn(urn)]
         key = f"{q}:{school.urn}"
-        yield (
-            ("trend", key),
-            kept.get(key)
-            or {scale.id: dashboard.trend_table(results, school, scale.id) for scale in questionnaire.scales},
-        )
+        yield ("trend", key), kept.get(key) or trends[school.urn]
 
 
 def _urn(value: Any) -> int:
@@ -89,7 +86,7 @@ def _urn(value: Any) -> int:
 
 
 def _by_school(frame: pd.DataFrame) -> dict[int, pd.DataFrame]:
-    return {_urn(urn): rows for urn, rows in frame.groupby("school_urn", observed=True, sort=False)}
+    return batch.frames_by_school(frame)
 
 
 def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carry: Carry) -> Items:
@@ -105,15 +102,17 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
     }
     gaps_by_school = {key: _by_school(found) for key, found in gaps.items()}
     questions = dashboard.lost_learning_questions(questionnaire)
-    lost_by_school = {
-        (question.id, group): _by_school(
-            analysis.disproportionality(
-                wave_rows, question.id, group, by="school_urn", questionnaire=questionnaire
-            )
+    lost = {
+        (question.id, group): analysis.disproportionality(
+            wave_rows, question.id, group, by="school_urn", questionnaire=questionnaire
         )
         for question in questions
         for group in GROUP_IDS
     }
+    lost_by_school = {key: _by_school(found) for key, found in lost.items()}
+    # Every school's family of marks, and its lost learning, worked out for all at once.
+    marked_of = batch.marked_families(questionnaire, gaps, lost, benchmarks)
+    lost_learning = batch.lost_learning_tables(questionnaire, wave_rows)
     items_by_school = _by_school(analysis.item_results(wave_rows, questionnaire, by="school_urn"))
     national_items = analysis.item_results(wave_rows, questionnaire, by=None)
     levels = level_options(wave_rows)
@@ -122,50 +121,49 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
     empty = pd.DataFrame()
     roster = review_school.wave_roster(wave_id)
     roster_sizes = roster["school_id"].value_counts().to_dict()
+    counts = batch.Representativeness(wave_rows, roster, GROUP_IDS)
+    nothing_marked = summary.marked_family(questionnaire, {}, {})
     urns = [_urn(u) for u in wave_rows["school_urn"].unique()]
     kept = carry.kept("school", {f"{q}:{wave_id}:{u}": carry.keeps(schools[u].id, [wave_id]) for u in urns})
-    for urn, own in wave_rows.groupby("school_urn", observed=True):
+    # No school's pupils are sliced out of the wave: every table below was worked out for all at once
+    # and is given its rows (`found`), so it is passed no pupils.
+    no_rows = wave_rows.iloc[:0]
+    for urn, n in wave_rows.groupby("school_urn", observed=True).size().items():
         school = schools[_urn(urn)]
         key = f"{q}:{wave_id}:{school.urn}"
         if key in kept:
             yield ("school", key), kept[key]
             continue
-        part: dict[str, Any] = {"n": len(own)}
-        if len(own) >= MIN_N:
+        part: dict[str, Any] = {"n": int(n)}
+        if n >= MIN_N:
             part["scales"] = dashboard.scales_table(questionnaire, wave_rows, school, benchmarks)
             own_gaps = {key: found.get(school.urn, empty) for key, found in gaps_by_school.items()}
             own_lost = {key: found.get(school.urn, empty) for key, found in lost_by_school.items()}
-            scores = {
-                scale.id: benchmarks.schools[scale.id].loc[[school.urn]].reset_index()
-                for scale in questionnaire.scales
-            }
-            marked = summary.marked_family(questionnaire, own_gaps, own_lost, scores, benchmarks.national)
+            # Nothing to mark: as `summary.marked_family` says it.
+            marked = marked_of.get(school.urn, nothing_marked)
             verdicts = summary.verdicts_of(marked)
             part["gaps"] = {
                 f"{scale}:{group}": dashboard.gaps_table(
-                    questionnaire, own, scale, group, found=found, verdicts=verdicts
+                    questionnaire, no_rows, scale, group, found=found, verdicts=verdicts
                 )
                 for (scale, group), found in own_gaps.items()
             }
-            part["lost-learning"] = dashboard.lost_learning_table(questionnaire, own)
+            part["lost-learning"] = lost_learning[school.urn]
             part["lost-learning-groups"] = {
                 group: dashboard.lost_learning_by_group_table(
                     questionnaire,
-                    own,
+                    no_rows,
                     group,
                     found={q.id: own_lost[(q.id, group)] for q in questions},
                     verdicts=verdicts,
                 )
                 for group in GROUP_IDS
             }
-        part["representativeness"] = {
-            group: list(review_school.representativeness(results, school, wave_id, group, roster))
-            for group in GROUP_IDS
-        }
+        part["representativeness"] = {group: list(counts.tables(school, group)) for group in GROUP_IDS}
         if "scales" in part:
             part["summary"] = summary.school_summary(
                 questionnaire,
-                n=len(own),
+                n=int(n),
                 roster=int(roster_sizes.get(school.id, 0)),
                 scales=part["scales"],
                 marked=marked,
@@ -238,26 +236,30 @@ def comment_items(release_id: int, carry: Carry = NOTHING_KEPT) -> Items:
     by_school = written.groupby("urn")
     keep = {str(_urn(urn)): carry.keeps_school(int(own["school_id"].iloc[0])) for urn, own in by_school}
     carried = carry.kept("comments", keep)
+    # Redaction, themes and tone depend on the text alone: each distinct text is read once.
+    fresh = [own for urn, own in by_school if str(_urn(urn)) not in carried]
+    distinct = list(dict.fromkeys(text for own in fresh for text in own["text"]))
+    redacted_of = dict(zip(distinct, (analysis.text.redact(t) for t in distinct), strict=True))
+    themes = analysis.text.themes(distinct)
+    themes_of = dict(zip(distinct, _themes_found(themes), strict=True))
+    # A tone label is shown only once it agrees with people's reading of children's comments
+    # (analysis.text.TONE_VALIDATED; it reached 44% on the labelled set, not the 80% needed).
+    moods = analysis.text.sentiment(distinct) if analysis.text.TONE_VALIDATED else None
+    polarity_of = dict(zip(distinct, moods["polarity"], strict=True)) if moods is not None else {}
     for urn, own in by_school:
         key = str(_urn(urn))
         if key in carried:
             yield ("comments", key), carried[key]
             continue
-        texts = list(own["text"])
-        redacted = [analysis.text.redact(t) for t in texts]
-        themes = analysis.text.themes(texts)
-        # A tone label is shown only once it agrees with people's reading of children's comments
-        # (analysis.text.TONE_VALIDATED; it reached 44% on the labelled set, not the 80% needed).
-        moods = analysis.text.sentiment(texts) if analysis.text.TONE_VALIDATED else None
         comments = []
-        for index, (_, row) in enumerate(own.iterrows()):
-            found = [name for name in themes.columns if bool(themes.iloc[index][name])]
-            polarity = moods.iloc[index]["polarity"] if moods is not None else None
+        for text, question, wave in zip(own["text"], own["question"], own["wave"], strict=True):
+            found = themes_of[text]
+            polarity = polarity_of.get(text)
             comments.append(
                 {
-                    "text": redacted[index],
-                    "question": row["question"],
-                    "wave": row["wave"],
+                    "text": redacted_of[text],
+                    "question": question,
+                    "wave": wave,
                     "themes": found,
                     "theme_names": [THEME_NAMES.get(name, name) for name in found],
                     "tone": None
@@ -272,3 +274,10 @@ def comment_items(release_id: int, carry: Carry = NOTHING_KEPT) -> Items:
             )
         shuffle.shuffle(comments)
         yield ("comments", key), comments
+
+
+def _themes_found(themes: pd.DataFrame) -> list[list[str]]:
+    """Each row's themes (`analysis.text.themes`), by name in the lexicon's order."""
+    names = list(themes.columns)
+    flags = themes.to_numpy(dtype=bool)
+    return [[name for name, on in zip(names, row, strict=True) if on] for row in flags]

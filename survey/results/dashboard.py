@@ -226,17 +226,18 @@ def gaps_table(
     own: pd.DataFrame,
     scale_id: str,
     group: str,
-    found: pd.DataFrame | None = None,
+    found: pd.DataFrame | list[dict] | None = None,
     verdicts: dict[tuple, str] | None = None,
 ) -> Table:
     """`found`: the school's rows of ``analysis.gaps(..., by="school_urn")`` when worked out for
-    every school at once (the same figures: each school's gaps use its own pupils only).
+    every school at once (the same figures: each school's gaps use its own pupils only), as a
+    frame or as its records.
     `verdicts`: the school's marks (`results.summary.verdicts_of`); without them, each gap is
     marked on its own."""
     if found is None:
         found = analysis.gaps(own, group, scale_id, by="school_urn")
     rows = []
-    for _, r in found.iterrows():
+    for r in found if isinstance(found, list) else found.to_dict("records"):
         hidden = Table.hidden(r["suppressed_reason"])
         row = {
             "level": level_label(group, r[group]),
@@ -279,11 +280,18 @@ def gaps_table(
 
 
 def lost_learning_table(questionnaire: Questionnaire, own: pd.DataFrame) -> Table:
-    rows = []
+    counts = []
     for question in lost_learning_questions(questionnaire):
         happened = analysis.at_least_once(own, question.id, questionnaire)
-        known = int(happened.notna().sum())
-        count = int((happened == 1).sum())
+        counts.append((int(happened.notna().sum()), int((happened == 1).sum())))
+    return lost_learning_counts_table(questionnaire, counts)
+
+
+def lost_learning_counts_table(questionnaire: Questionnaire, counts: list[tuple[int, int]]) -> Table:
+    """The lost-learning table from each question's (pupils who answered, pupils it happened to);
+    `survey.results.batch` counts every school's at once."""
+    rows = []
+    for question, (known, count) in zip(lost_learning_questions(questionnaire), counts, strict=True):
         hidden = known < MIN_N or 0 < count < MIN_N or 0 < known - count < MIN_N
         rows.append(
             {
@@ -320,21 +328,23 @@ def lost_learning_by_group_table(
     questionnaire: Questionnaire,
     own: pd.DataFrame,
     group: str,
-    found: dict[str, pd.DataFrame] | None = None,
+    found: dict[str, pd.DataFrame | list[dict]] | None = None,
     verdicts: dict[tuple, str] | None = None,
 ) -> Table:
     """`found`: question id → the school's rows of ``analysis.disproportionality(..., by="school_urn")``
-    when worked out for every school at once (each school's figures use its own pupils only).
+    when worked out for every school at once (each school's figures use its own pupils only), as a
+    frame or as its records.
     `verdicts`: the school's marks (`results.summary.verdicts_of`); without them, each ratio is
     marked on its own."""
     rows = []
     for question in lost_learning_questions(questionnaire):
+        table: pd.DataFrame | list[dict]
         if found is not None:
             table = found[question.id]
         else:
             table = analysis.disproportionality(own, question.id, group, questionnaire=questionnaire)
         short = question.text.get_for("en").removeprefix("Since September, ")
-        for _, r in table.iterrows():
+        for r in table if isinstance(table, list) else table.to_dict("records"):
             hidden = Table.hidden(r["suppressed_reason"])
             low, high = _nan(r["rr_ci_low"]), _nan(r["rr_ci_high"])
             row = {
@@ -408,7 +418,12 @@ def trend_table(results: Results, school: School, scale_id: str) -> Table:
                 "_suppressed": Table.hidden(found["suppressed_reason"]),
             }
         )
-    title = scale_title(results.questionnaire, scale_id)
+    return trend_rows_table(results.questionnaire, scale_id, rows)
+
+
+def trend_rows_table(questionnaire: Questionnaire, scale_id: str, rows: list[dict]) -> Table:
+    """The trend table of a school's rows (one a wave); `survey.results.batch` makes them too."""
+    title = scale_title(questionnaire, scale_id)
     return Table(
         id="trend",
         title=f"{title} over time",
