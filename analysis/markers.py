@@ -162,13 +162,14 @@ def one_row_per_split(table: pd.DataFrame, group: Hashable, *, keep: Sequence[ob
     preference = {level: rank for rank, level in enumerate(keep)}
     sizes = frame["_size"].to_numpy(dtype=float, na_value=np.nan)
     levels = frame[group].to_numpy()
-    for unit in np.flatnonzero(counts == 2):
-        rows = np.flatnonzero((ids == unit) & rest)
+    # Every unit at once (a national release has thousands): each two-level unit's pair of rows,
+    # ranked by preference, then size (unknown last), then position; the second of each is dropped.
+    pairs = np.flatnonzero(rest & (counts[ids] == 2)) if len(ids) else np.array([], dtype=np.intp)
+    if len(pairs):
         last = len(preference)
-        ranked = sorted(
-            rows, key=lambda i: (preference.get(levels[i], last), np.nan_to_num(sizes[i], nan=np.inf), i)
-        )
-        drop[ranked[1]] = True
+        ranks = np.array([preference.get(levels[i], last) for i in pairs], dtype=np.int64)
+        order = np.lexsort((pairs, np.nan_to_num(sizes[pairs], nan=np.inf), ranks, ids[pairs]))
+        drop[pairs[order][1::2]] = True
     result = table[~drop]
     return result
 
@@ -450,9 +451,12 @@ def mark(
     families = np.zeros(len(frame), dtype=int)
     if keys:
         families = frame.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
-    for family in np.unique(families):
-        rows = np.flatnonzero(families == family)
-        q[rows] = benjamini_hochberg(np.where(tested[rows], p[rows], np.nan))
+    candidate = np.where(tested, p, np.nan)
+    # Each family's rows, found once by sorting (not a scan of the frame per family).
+    grouped = np.argsort(families, kind="stable")
+    starts = np.flatnonzero(np.diff(families[grouped], prepend=-1))
+    for rows in np.split(grouped, starts[1:]):
+        q[rows] = benjamini_hochberg(candidate[rows])
     marked = tested & (q <= fdr)
 
     unsure = imprecise | (~np.isnan(reach) & ((lo < -reach) | (hi > reach)))

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import secrets
@@ -44,6 +45,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from contextlib import suppress
 from pathlib import Path
 
 import aiohttp
@@ -134,7 +136,9 @@ def rate(count: int, seconds: float) -> str:
     return f"{count:,} in {seconds:.1f} s = {count / seconds:,.0f} responses/s"
 
 
-def seed_and_export(env: dict, responses: int, seed: int, workdir: Path, timeout: float) -> None:
+def seed_and_export(
+    env: dict, responses: int, seed: int, workdir: Path, timeout: float, summary: dict
+) -> None:
     print(f"\nseeding {responses:,} responses, then exporting everything {load()}")
     done = subprocess.run(
         [sys.executable, "-c", SCALE_SCRIPT, str(responses), str(seed), str(workdir)],
@@ -151,6 +155,7 @@ def seed_and_export(env: dict, responses: int, seed: int, workdir: Path, timeout
         name, *values = line.split()
         if name == "peak":
             print(f"  peak memory of that process: {int(values[0]) / 1024:,.0f} MB")
+            summary["seed_export_peak_mb"] = int(values[0]) / 1024
             continue
         count, took, python_cpu, database_cpu = int(values[0]), *map(float, values[1:4])
         if name == "synthetic":
@@ -165,11 +170,18 @@ def seed_and_export(env: dict, responses: int, seed: int, workdir: Path, timeout
         busy = python_cpu + database_cpu
         print(
             f"    CPU: Python {python_cpu:.1f} s + PostgreSQL {database_cpu:.1f} s = {busy:.1f} s, "
-            f"{count / busy:,.0f} responses per CPU second (about the rate on an idle machine)"
+            f"{count / busy:,.0f} responses per CPU second"
         )
+        if not name.startswith("synthetic"):
+            # The export reads the next chunk (PostgreSQL) while Python works on this one.
+            print(
+                f"    run side by side on 2 idle cores: about {max(python_cpu, database_cpu):.1f} s, "
+                f"{count / max(python_cpu, database_cpu, 1e-9):,.0f} responses/s (the larger of the two)"
+            )
+        summary[name] = {"count": count, "wall": took, "python_cpu": python_cpu, "database_cpu": database_cpu}
 
 
-def publish(env: dict, timeout: float) -> None:
+def publish(env: dict, timeout: float, summary: dict) -> None:
     print(f"\npublishing a release {load()}")
     check = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "survey", "publish-results", "--help"],
@@ -180,14 +192,15 @@ def publish(env: dict, timeout: float) -> None:
         check=False,
     )
     if check.returncode != 0:
-        print("  publish-results not available (not on main yet): no release time or memory to show")
+        print("  publish-results could not start: no release time or memory to show")
+        print("  " + check.stderr.strip().replace("\n", "\n  ")[-1500:])
         return
     started = time.perf_counter()
     done = subprocess.run(
         [
             "/usr/bin/time",
             "-f",
-            "maxrss_kb %M",
+            "maxrss_kb %M user %U sys %S",
             sys.executable,
             "-m",
             "flask",
@@ -203,10 +216,15 @@ def publish(env: dict, timeout: float) -> None:
         check=False,
     )
     took = time.perf_counter() - started
-    peak = re.search(r"maxrss_kb (\d+)", done.stderr)
+    used = re.search(r"maxrss_kb (\d+) user ([\d.]+) sys ([\d.]+)", done.stderr)
+    peak, cpu = (int(used.group(1)) / 1024, float(used.group(2)) + float(used.group(3))) if used else (0, 0)
     status = "ok" if done.returncode == 0 else f"FAILED (status {done.returncode})"
-    print(f"  publish-results: {status}, {took:.1f} s, peak memory {int(peak.group(1)) / 1024:,.0f} MB")
+    print(
+        f"  publish-results: {status}, {took:.1f} s wall, {cpu:.1f} s CPU (Python), "
+        f"peak memory {peak:,.0f} MB"
+    )
     print("  " + (done.stdout.strip() or done.stderr.strip()).replace("\n", "\n  ")[-2000:])
+    summary.update(publish_wall=took, publish_cpu=cpu, publish_peak_mb=peak, publish_ok=done.returncode == 0)
 
 
 async def sign_in(session: aiohttp.ClientSession, base: str, email: str) -> str:
@@ -255,7 +273,7 @@ def pattern_of(path: str) -> str:
     return re.sub(r"\d+", "N", path.split("?")[0]) + ("?…" if "?" in path else "")
 
 
-async def staff_load(base: str, staff: int, seconds: float, timeout: float) -> None:
+async def staff_load(base: str, staff: int, seconds: float, timeout: float, summary: dict) -> None:
     print(f"\nstaff pages: {staff} concurrent staff for {seconds:.0f} s {load()}")
     connector = aiohttp.TCPConnector(limit=staff * 2, keepalive_timeout=4)
     sessions = [
@@ -315,6 +333,7 @@ async def staff_load(base: str, staff: int, seconds: float, timeout: float) -> N
         if not mine:
             print(f"  {role}: no page answered")
             continue
+        summary.setdefault("pages", {})[role] = [percentile(mine, 50), percentile(mine, 95)]
         print(
             f"  {role}: p50 {percentile(mine, 50) * 1000:,.0f} ms, p95 {percentile(mine, 95) * 1000:,.0f} ms "
             f"over {len(mine):,} requests"
@@ -329,7 +348,7 @@ async def staff_load(base: str, staff: int, seconds: float, timeout: float) -> N
                 )
 
 
-def worker_memory(master: int) -> None:
+def worker_memory(master: int, summary: dict) -> None:
     print("\nweb workers' memory")
     for pid in gunicorn_pids(master):
         if pid == master:
@@ -341,6 +360,8 @@ def worker_memory(master: int) -> None:
         rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
         peak = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
         print(f"  worker {pid}: RSS {rss:,.0f} MB now, {peak:,.0f} MB at most")
+        summary.setdefault("worker_rss_mb", []).append(rss)
+        summary.setdefault("worker_peak_mb", []).append(peak)
 
 
 def arguments() -> argparse.Namespace:
@@ -357,6 +378,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds allowed for each step")
+    parser.add_argument(
+        "--record",
+        type=Path,
+        default=ROOT / "bench" / "results_scale.jsonl",
+        help="file the run's figures are added to; runs recorded there (100k, 1M) are printed side by side",
+    )
     parser.add_argument("--page-timeout", type=float, default=120, help="seconds allowed for one page")
     parser.add_argument(
         "--database-url",
@@ -374,6 +401,11 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the clean-up below runs
     keys = {"SECRET_KEY": secrets.token_hex(32), "CODE_HASH_KEY": secrets.token_hex(32)}
     print(f"Results at scale: {options.responses:,} synthetic responses, seed {options.seed} {load()}")
+    summary: dict = {
+        "responses": options.responses,
+        "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load": os.getloadavg()[0],
+    }
     try:
         with (
             tempfile.TemporaryDirectory(prefix="results-scale-") as temp,
@@ -386,20 +418,66 @@ def main() -> int:
             flask(env, "load-questionnaires", seconds=options.timeout)
             took, _ = timed_flask(env, "demo", seconds=options.timeout)
             print(f"demo loaded in {took:.0f} s (staff logins and the lead's school)")
-            seed_and_export(env, options.responses, options.seed, workdir, options.timeout)
-            publish(env, options.timeout)
-            if options.no_pages:
-                return 0
-            config = WorkerConfig(workers=options.workers, threads=options.threads)
-            log = workdir / "survey.log"
-            with gunicorn("survey:create_app()", env, config, log, start_seconds=180) as (base, master):
-                print(f"\ngunicorn {config} on {base}")
-                asyncio.run(staff_load(base, options.staff, options.seconds, options.page_timeout))
-                worker_memory(master)
+            seed_and_export(env, options.responses, options.seed, workdir, options.timeout, summary)
+            publish(env, options.timeout, summary)
+            if not options.no_pages:
+                config = WorkerConfig(workers=options.workers, threads=options.threads)
+                log = workdir / "survey.log"
+                with gunicorn("survey:create_app()", env, config, log, start_seconds=180) as (base, master):
+                    print(f"\ngunicorn {config} on {base}")
+                    asyncio.run(
+                        staff_load(base, options.staff, options.seconds, options.page_timeout, summary)
+                    )
+                    worker_memory(master, summary)
     except SetupError as error:
         print(f"setup failed: {error}", file=sys.stderr)
         return 2
+    side_by_side(options.record, summary)
     return 0
+
+
+def side_by_side(record: Path, summary: dict) -> None:
+    """Add this run to `record` and print every recorded run's figures in columns, by size."""
+    with record.open("a") as out:
+        out.write(json.dumps(summary) + "\n")
+    runs: dict[int, dict] = {}
+    for line in record.read_text().splitlines():
+        with suppress(ValueError):
+            run = json.loads(line)
+            runs[int(run["responses"])] = run  # the latest run of each size
+    ordered = [runs[n] for n in sorted(runs)]
+    print(f"\nruns recorded in {record.name}, side by side (machine shared: see each run's load)")
+
+    def rate(run: dict, step: str) -> str:
+        found = run.get(step)
+        if not found:
+            return "-"
+        cpu = found["python_cpu"] + found["database_cpu"]
+        return f"{found['count'] / found['wall']:,.0f}/s ({found['count'] / cpu:,.0f}/CPU-s)"
+
+    rows = [
+        ("responses", lambda r: f"{r['responses']:,}"),
+        ("started", lambda r: r.get("started", "-")),
+        ("load average at start", lambda r: f"{r.get('load', 0):.1f}"),
+        ("synthetic", lambda r: rate(r, "synthetic")),
+        ("export CSV", lambda r: rate(r, "export-csv")),
+        ("export Parquet", lambda r: rate(r, "export-parquet")),
+        (
+            "publish wall / CPU",
+            lambda r: f"{r.get('publish_wall', 0):,.0f} s / {r.get('publish_cpu', 0):,.0f} s",
+        ),
+        ("publish peak memory", lambda r: f"{r.get('publish_peak_mb', 0):,.0f} MB"),
+        *((f"{role} p50 / p95", lambda r, role=role: _pages(r, role)) for role, _email in STAFF),
+        ("web worker RSS", lambda r: ", ".join(f"{v:,.0f} MB" for v in r.get("worker_rss_mb", [])) or "-"),
+        ("web worker peak", lambda r: ", ".join(f"{v:,.0f} MB" for v in r.get("worker_peak_mb", [])) or "-"),
+    ]
+    for label, show in rows:
+        print(f"  {label:<28}" + "".join(f"{show(run):>34}" for run in ordered))
+
+
+def _pages(run: dict, role: str) -> str:
+    found = run.get("pages", {}).get(role)
+    return f"{found[0] * 1000:,.0f} / {found[1] * 1000:,.0f} ms" if found else "-"
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SubmitField
@@ -10,16 +11,20 @@ from ..form_fields import lower_email
 
 
 class SignInForm(FlaskForm):
+    """In the page's language: the sign-in page is in Welsh too."""
+
     email = EmailField(
-        "Email address",
-        validators=[DataRequired(message="Enter your email address")],
+        _l("Email address"),
+        validators=[DataRequired(message=_l("Enter your email address"))],
         filters=[lower_email],
         widget=GovTextInput(),
     )
     password = PasswordField(
-        "Password", validators=[DataRequired(message="Enter your password")], widget=GovPasswordInput()
+        _l("Password"),
+        validators=[DataRequired(message=_l("Enter your password"))],
+        widget=GovPasswordInput(),
     )
-    submit = SubmitField("Sign in", widget=GovSubmitInput())
+    submit = SubmitField(_l("Sign in"), widget=GovSubmitInput())
 
 
 class NewPasswordForm(FlaskForm):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from ..data import staff_sessions, users
@@ -109,14 +110,27 @@ def sign_in():
         user = users.authenticate(form.email.data, form.password.data)
         if user is not None:
             destination = _safe_next(request.args.get("next"))
-            session.clear()  # a fresh session: nothing a pupil or an earlier visitor left behind
+            language = session.get("language")
+            session.clear()  # a fresh session: nothing a pupil or an earlier visitor left behind...
+            if language in ("en", "cy"):
+                session["language"] = language  # ...but the language they chose on this page
             session[SESSION_KEY] = users.signed_in(user)
             login_user(user)
             return redirect(destination or url_for(HOME[user.role]))
-        form.email.errors.append("Enter the email address and password of an active account")
+        form.email.errors.append(str(_l("Enter the email address and password of an active account")))
     if form.errors:
         g.sign_in_failed = True
     return render_template("auth/sign_in.html", form=form)
+
+
+@bp.get("/language/<code>")
+def switch_language(code: str):
+    """English or Cymraeg for the staff pages that are in Welsh (signing in, so far); the others
+    stay in English, marked as English."""
+    if code not in ("en", "cy"):
+        abort(404)
+    session["language"] = code
+    return redirect(_safe_next(request.args.get("next")) or url_for("auth.sign_in"))
 
 
 @bp.post("/sign-out")

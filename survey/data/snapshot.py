@@ -12,7 +12,8 @@ Y/N, SEN as its code), so the export writes cells as they are and both databases
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -150,7 +151,7 @@ class _Reader:
 
     def frame(self, query: sa.Select, names: list[str]) -> pd.DataFrame:
         if self.postgres:
-            return self._copy(query, names)
+            return _parse_copy(self._copy_bytes(query), names)
         rows = self.connection.execute(query).all()
         frame = pd.DataFrame(rows, columns=names, dtype=object)
         for name in names:
@@ -164,48 +165,20 @@ class _Reader:
         """ANSWER_FIELDS, one row an answer (question_id, value and choices as categories)."""
         if not self.postgres:
             return self.frame(_answers_query(wave_id, complete_only, first, last), ANSWER_FIELDS)
-        import pyarrow as pa
-        import pyarrow.compute as pc
-        import pyarrow.csv as pa_csv
+        return _parse_answers(self.answers_bytes(wave_id, complete_only, first, last))
 
+    def answers_bytes(self, wave_id: int, complete_only: bool, first: int, last: int) -> bytearray:
+        """PostgreSQL: the chunk's answers, one CSV row a response (`_answers_grouped_query`)."""
         # A hash join of the chunk's answers with its responses, then a hash aggregate: right for
         # any chunk, where a planner misled by a bulk load's stale statistics picks a nested loop
         # a row and an on-disk sort (5 times slower, measured). Only this statement is steered.
         self.connection.exec_driver_sql("SET LOCAL enable_nestloop = off")
         self.connection.exec_driver_sql("SET LOCAL enable_sort = off")
         try:
-            buffer = self._copy_bytes(_answers_grouped_query(wave_id, complete_only, first, last))
+            return self._copy_bytes(_answers_grouped_query(wave_id, complete_only, first, last))
         finally:
             self.connection.exec_driver_sql("SET LOCAL enable_nestloop = on")
             self.connection.exec_driver_sql("SET LOCAL enable_sort = on")
-        if not buffer:
-            return pd.DataFrame(
-                {n: pd.Series(dtype="int64" if n == "response_id" else object) for n in ANSWER_FIELDS}
-            )
-        table = pa_csv.read_csv(
-            pa.py_buffer(bytes(buffer)),
-            read_options=pa_csv.ReadOptions(column_names=["response_id", "pairs"]),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={"response_id": pa.int64(), "pairs": pa.string()}, strings_can_be_null=False
-            ),
-        )
-        pairs = pc.split_pattern(table["pairs"].combine_chunks(), PAIR_SEPARATOR)
-        owner = table["response_id"].combine_chunks().take(pc.list_parent_indices(pairs))
-        split = pc.split_pattern(pc.list_flatten(pairs), "=", max_splits=1)
-        question = pc.list_element(split, 0).dictionary_encode()
-        stored = pc.list_element(split, 1).dictionary_encode()
-        kinds = stored.dictionary.to_pylist()
-        codes = stored.indices.to_numpy(zero_copy_only=False)
-        values = _recode(codes, [_strip(k, "v") for k in kinds])
-        choices = _recode(codes, [_strip(k, "c") for k in kinds])
-        return pd.DataFrame(
-            {
-                "response_id": owner.to_numpy(),
-                "question_id": question.to_pandas(),
-                "value": values,
-                "choices": choices,
-            }
-        )
 
     def texts(self, query: sa.Select) -> pd.DataFrame:
         """Free text keeps every character (newlines, quotes): read with psycopg's own parser."""
@@ -243,17 +216,52 @@ class _Reader:
                 buffer += block
         return buffer
 
-    def _copy(self, query: sa.Select, names: list[str]) -> pd.DataFrame:
-        buffer = self._copy_bytes(query)
-        if not buffer:
-            return pd.DataFrame(
-                {n: pd.Series(dtype="int64" if n == "response_id" else object) for n in names}
-            )
-        dtypes = {n: "int64" if n == "response_id" else CATEGORIES.get(n, object) for n in names}
-        # na_filter off: NULL and "" both arrive as "", which is what the export writes for blank.
-        return pd.read_csv(
-            io.BytesIO(buffer), header=None, names=names, dtype=dtypes, na_filter=False, encoding="utf-8"
+
+def _parse_copy(buffer: bytearray, names: list[str]) -> pd.DataFrame:
+    """A COPY's CSV rows as a frame of text columns (response_id as int64)."""
+    if not buffer:
+        return pd.DataFrame({n: pd.Series(dtype="int64" if n == "response_id" else object) for n in names})
+    dtypes = {n: "int64" if n == "response_id" else CATEGORIES.get(n, object) for n in names}
+    # na_filter off: NULL and "" both arrive as "", which is what the export writes for blank.
+    return pd.read_csv(
+        io.BytesIO(buffer), header=None, names=names, dtype=dtypes, na_filter=False, encoding="utf-8"
+    )
+
+
+def _parse_answers(buffer: bytearray) -> pd.DataFrame:
+    """ANSWER_FIELDS from `_Reader.answers_bytes`: each response's pairs split by Arrow, in C++."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pa_csv
+
+    if not buffer:
+        return pd.DataFrame(
+            {n: pd.Series(dtype="int64" if n == "response_id" else object) for n in ANSWER_FIELDS}
         )
+    table = pa_csv.read_csv(
+        pa.py_buffer(bytes(buffer)),
+        read_options=pa_csv.ReadOptions(column_names=["response_id", "pairs"]),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={"response_id": pa.int64(), "pairs": pa.string()}, strings_can_be_null=False
+        ),
+    )
+    pairs = pc.split_pattern(table["pairs"].combine_chunks(), PAIR_SEPARATOR)
+    owner = table["response_id"].combine_chunks().take(pc.list_parent_indices(pairs))
+    split = pc.split_pattern(pc.list_flatten(pairs), "=", max_splits=1)
+    question = pc.list_element(split, 0).dictionary_encode()
+    stored = pc.list_element(split, 1).dictionary_encode()
+    kinds = stored.dictionary.to_pylist()
+    codes = stored.indices.to_numpy(zero_copy_only=False)
+    values = _recode(codes, [_strip(k, "v") for k in kinds])
+    choices = _recode(codes, [_strip(k, "c") for k in kinds])
+    return pd.DataFrame(
+        {
+            "response_id": owner.to_numpy(),
+            "question_id": question.to_pandas(),
+            "value": values,
+            "choices": choices,
+        }
+    )
 
 
 @contextmanager
@@ -279,24 +287,52 @@ def chunks(
     with_texts: bool = False,
     size: int | None = None,
 ) -> Iterator[Chunk]:
-    """A wave's responses, `size` at a time in response id order, with their answers."""
+    """A wave's responses, `size` at a time in response id order, with their answers.
+
+    On PostgreSQL the next chunk is read (COPY, then parsed) in a thread of its own while the caller
+    works on this one, so the database and Python work at the same time (on two or more cores an
+    export takes about the longer of the two rather than their sum). At most two chunks are held."""
     with _connection() as connection:
         reader = _Reader(connection)
         ids = reader.ids(_ids_query(wave_id, complete_only, where_response_ids_sql))
         size = size or CHUNK_RESPONSES
-        for start in range(0, len(ids), size):
-            wanted = ids[start : start + size]
-            first, last = int(wanted[0]), int(wanted[-1])
-            pupils = reader.frame(_pupils_query(wave_id, complete_only, first, last), PUPIL_FIELDS)
-            answers = reader.answers(wave_id, complete_only, first, last)
-            texts = reader.texts(_texts_query(wave_id, complete_only, first, last)) if with_texts else None
-            # The id list is the snapshot's: a condition on ids, or a response changed since, is
-            # applied here rather than evaluated again for every chunk.
-            pupils = pupils[_member(pupils["response_id"], wanted)].reset_index(drop=True)
-            answers = answers[_member(answers["response_id"], wanted)]
-            if texts is not None and len(texts):
-                texts = texts[_member(texts["response_id"].astype("int64"), wanted)]
-            yield Chunk(pupils=pupils, answers=answers, texts=texts)
+        wanted = [ids[start : start + size] for start in range(0, len(ids), size)]
+
+        def read(these: np.ndarray) -> Chunk:
+            return _read(reader, wave_id, complete_only, these, with_texts)
+
+        if not reader.postgres:  # SQLite: the session's own connection, in this thread only
+            yield from map(read, wanted)
+            return
+        yield from _one_ahead(read, wanted)
+
+
+def _read(reader: _Reader, wave_id: int, complete_only: bool, wanted: np.ndarray, with_texts: bool) -> Chunk:
+    first, last = int(wanted[0]), int(wanted[-1])
+    pupils = reader.frame(_pupils_query(wave_id, complete_only, first, last), PUPIL_FIELDS)
+    answers = reader.answers(wave_id, complete_only, first, last)
+    texts = reader.texts(_texts_query(wave_id, complete_only, first, last)) if with_texts else None
+    # The id list is the snapshot's: a condition on ids, or a response changed since, is
+    # applied here rather than evaluated again for every chunk.
+    pupils = pupils[_member(pupils["response_id"], wanted)].reset_index(drop=True)
+    answers = answers[_member(answers["response_id"], wanted)]
+    if texts is not None and len(texts):
+        texts = texts[_member(texts["response_id"].astype("int64"), wanted)]
+    return Chunk(pupils=pupils, answers=answers, texts=texts)
+
+
+def _one_ahead(work: Callable[[np.ndarray], Chunk], items: list[np.ndarray]) -> Iterator[Chunk]:
+    """`work` of each item in order, the next one started in a worker thread before this one is
+    handed over. Only the worker uses the connection; leaving early waits for its current item."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot") as pool:
+        pending: Future[Chunk] | None = None
+        for item in items:
+            started = pool.submit(work, item)
+            if pending is not None:
+                yield pending.result()
+            pending = started
+        if pending is not None:
+            yield pending.result()
 
 
 def _recode(codes: np.ndarray, labels: list[str]) -> pd.Categorical:

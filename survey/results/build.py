@@ -16,7 +16,7 @@ import analysis
 
 from ..extensions import db
 from ..models import Answer, Response, ResponseStatus, School, Wave
-from . import areas, compare, disproportionality, store, summary
+from . import areas, batch, compare, disproportionality, store, summary
 from .labels import GROUP_IDS, level_options, lost_learning_questions
 from .policy import MIN_N
 from .scored import Results
@@ -95,13 +95,17 @@ def questionnaire_items(results: Results, carry: Carry = NOTHING_KEPT) -> Items:
             for item in items
         }
     )
+    fresh = [urn for urn in waves_of.index if not all(item in kept for item in items_of[_urn(urn)])]
+    trends = batch.trend_tables(results) if fresh else {}
+    no_rows = results.scored.iloc[:0]
     for urn in waves_of.index:
         school = schools[_urn(urn)]
         items = items_of[school.urn]
         if all(item in kept for item in items):
             yield from ((item, kept[item]) for item in items)
             continue
-        figures = SchoolFigures(results, school, 0, results.scored, results.for_school(school.urn))
+        # Worked out for every school at once (`batch`): no school's pupils are sliced out.
+        figures = SchoolFigures(results, school, 0, results.scored, no_rows, trend=trends[school.urn])
         for module in spanning:
             for variant, table in module.tables(figures).items():
                 yield (kind(module), key(module, q, school.urn, 0, variant)), table
@@ -122,7 +126,7 @@ def _urn(value: Any) -> int:
 
 
 def _by_school(frame: pd.DataFrame) -> dict[int, pd.DataFrame]:
-    return {_urn(urn): rows for urn, rows in frame.groupby("school_urn", observed=True, sort=False)}
+    return batch.frames_by_school(frame)
 
 
 def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carry: Carry) -> Items:
@@ -138,15 +142,17 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
     }
     gaps_by_school = {key: _by_school(found) for key, found in gaps.items()}
     questions = lost_learning_questions(questionnaire)
-    lost_by_school = {
-        (question.id, group): _by_school(
-            analysis.disproportionality(
-                wave_rows, question.id, group, by="school_urn", questionnaire=questionnaire
-            )
+    lost = {
+        (question.id, group): analysis.disproportionality(
+            wave_rows, question.id, group, by="school_urn", questionnaire=questionnaire
         )
         for question in questions
         for group in GROUP_IDS
     }
+    lost_by_school = {key: _by_school(found) for key, found in lost.items()}
+    # Every school's family of marks, and its lost learning, worked out for all at once.
+    marked_of = batch.marked_families(questionnaire, gaps, lost, benchmarks)
+    lost_learning = batch.lost_learning_counts(questionnaire, wave_rows)
     items_by_school = _by_school(analysis.item_results(wave_rows, questionnaire, by="school_urn"))
     national_items = analysis.item_results(wave_rows, questionnaire, by=None)
     levels = level_options(wave_rows)
@@ -156,6 +162,8 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
     empty = pd.DataFrame()
     roster = representativeness.wave_roster(wave_id)
     roster_sizes = roster["school_id"].value_counts().to_dict()
+    counts = batch.Representativeness(wave_rows, roster, GROUP_IDS)
+    nothing_marked = summary.marked_family(questionnaire, {}, {})
     per_wave = [m for m in (*SCHOOL_TABLES, *REVIEWER_TABLES) if m.PER == "wave"]
     items_of = {
         urn: [("school", f"{q}:{wave_id}:{urn}"), ("summary", f"{q}:{wave_id}:{urn}")]
@@ -171,26 +179,25 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
             for item in items
         }
     )
-    for urn, own in wave_rows.groupby("school_urn", observed=True):
+    # No school's pupils are sliced out of the wave: every table below was worked out for all at once
+    # and is given its school's part (`SchoolFigures`), so it is passed no pupils.
+    no_rows = wave_rows.iloc[:0]
+    for urn, n in wave_rows.groupby("school_urn", observed=True).size().items():
         school = schools[_urn(urn)]
         items = items_of[school.urn]
         head = items[0]
         if head in kept and _complete(kept, items, store.decode(kept[head])["n"]):
             yield from ((item, kept[item]) for item in items if item in kept)
             continue
-        yield head, {"n": len(own)}
-        figures = SchoolFigures(results, school, wave_id, wave_rows, own)
-        if len(own) >= MIN_N:
+        yield head, {"n": int(n)}
+        figures = SchoolFigures(results, school, wave_id, wave_rows, no_rows, respondents=counts)
+        if n >= MIN_N:
             figures.benchmarks = benchmarks
             figures.gaps = {k: found.get(school.urn, empty) for k, found in gaps_by_school.items()}
             figures.lost = {k: found.get(school.urn, empty) for k, found in lost_by_school.items()}
-            scores = {
-                scale.id: benchmarks.schools[scale.id].loc[[school.urn]].reset_index()
-                for scale in questionnaire.scales
-            }
-            marked = summary.marked_family(
-                questionnaire, figures.gaps, figures.lost, scores, benchmarks.national
-            )
+            figures.lost_learning = lost_learning[school.urn]
+            # Nothing to mark: as `summary.marked_family` says it.
+            marked = marked_of.get(school.urn, nothing_marked)
             figures.verdicts = summary.verdicts_of(marked)
             shown: dict[str, Any] = {}
             for module in SCHOOL_TABLES:
@@ -201,12 +208,12 @@ def _wave_items(results: Results, wave_id: int, schools: dict[int, School], carr
         respondents = representativeness.tables(figures, roster)
         for variant, tables in respondents.items():
             yield (kind(representativeness), key(representativeness, q, school.urn, wave_id, variant)), tables
-        if len(own) >= MIN_N:
+        if n >= MIN_N:
             yield (
                 ("summary", f"{q}:{wave_id}:{school.urn}"),
                 summary.school_summary(
                     questionnaire,
-                    n=len(own),
+                    n=int(n),
                     roster=int(roster_sizes.get(school.id, 0)),
                     scales=shown["scales"],
                     marked=marked,
@@ -281,26 +288,30 @@ def comment_items(release_id: int, carry: Carry = NOTHING_KEPT) -> Items:
     by_school = written.groupby("urn")
     keep = {str(_urn(urn)): carry.keeps_school(int(own["school_id"].iloc[0])) for urn, own in by_school}
     carried = carry.kept("comments", keep)
+    # Redaction, themes and tone depend on the text alone: each distinct text is read once.
+    fresh = [own for urn, own in by_school if str(_urn(urn)) not in carried]
+    distinct = list(dict.fromkeys(text for own in fresh for text in own["text"]))
+    redacted_of = dict(zip(distinct, (analysis.text.redact(t) for t in distinct), strict=True))
+    themes = analysis.text.themes(distinct)
+    themes_of = dict(zip(distinct, _themes_found(themes), strict=True))
+    # A tone label is shown only once it agrees with people's reading of children's comments
+    # (analysis.text.TONE_VALIDATED; it reached 44% on the labelled set, not the 80% needed).
+    moods = analysis.text.sentiment(distinct) if analysis.text.TONE_VALIDATED else None
+    polarity_of = dict(zip(distinct, moods["polarity"], strict=True)) if moods is not None else {}
     for urn, own in by_school:
         key = str(_urn(urn))
         if key in carried:
             yield ("comments", key), carried[key]
             continue
-        texts = list(own["text"])
-        redacted = [analysis.text.redact(t) for t in texts]
-        themes = analysis.text.themes(texts)
-        # A tone label is shown only once it agrees with people's reading of children's comments
-        # (analysis.text.TONE_VALIDATED; it reached 44% on the labelled set, not the 80% needed).
-        moods = analysis.text.sentiment(texts) if analysis.text.TONE_VALIDATED else None
         comments = []
-        for index, (_, row) in enumerate(own.iterrows()):
-            found = [name for name in themes.columns if bool(themes.iloc[index][name])]
-            polarity = moods.iloc[index]["polarity"] if moods is not None else None
+        for text, question, wave in zip(own["text"], own["question"], own["wave"], strict=True):
+            found = themes_of[text]
+            polarity = polarity_of.get(text)
             comments.append(
                 {
-                    "text": redacted[index],
-                    "question": row["question"],
-                    "wave": row["wave"],
+                    "text": redacted_of[text],
+                    "question": question,
+                    "wave": wave,
                     "themes": found,
                     "theme_names": [THEME_NAMES.get(name, name) for name in found],
                     "tone": None
@@ -315,3 +326,10 @@ def comment_items(release_id: int, carry: Carry = NOTHING_KEPT) -> Items:
             )
         shuffle.shuffle(comments)
         yield ("comments", key), comments
+
+
+def _themes_found(themes: pd.DataFrame) -> list[list[str]]:
+    """Each row's themes (`analysis.text.themes`), by name in the lexicon's order."""
+    names = list(themes.columns)
+    flags = themes.to_numpy(dtype=bool)
+    return [[name for name, on in zip(names, row, strict=True) if on] for row in flags]

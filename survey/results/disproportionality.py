@@ -139,8 +139,8 @@ def protected_disproportionality(
     authorities, trusts, and trusts within local authorities, each computed for the whole country
     so that what a reviewer sees does not depend on their scope) are hidden until no sum of areas
     and schools gives a hidden group away (`disclosure.protect`). One call of
-    ``analysis.disproportionality`` covers every outcome and area: the pupil rows are stacked
-    once per outcome and area, each stack its own ``by`` group.
+    ``analysis.disproportionality`` an outcome covers every area: the pupil rows are stacked once
+    per area, each stack its own ``by`` group.
     """
     base = pd.DataFrame(
         {
@@ -155,35 +155,54 @@ def protected_disproportionality(
         int(urn): (la, None if pd.isna(trust) else trust)
         for urn, la, trust in firsts[["school_urn", "la_code", "trust"]].itertuples(index=False)
     }
-    # The stack is built from arrays in one go: a DataFrame per outcome and area costs more than
-    # the arithmetic at the sizes of a release.
-    columns = {name: base[name].to_numpy(object) for name in ("school_urn", "la_code", "trust")}
+    # The stack is built from arrays of category codes: a DataFrame per outcome and area, or
+    # columns of strings repeated for every pupil, cost more than the arithmetic at national size.
+    # Categories are in sorted order, so rows sort as the strings would. One outcome at a time:
+    # its sets never mix with another's, and the stack stays 5 rows a pupil (not 35).
+    named = ("school_urn", "la_code", "trust")
+    keys = sorted({"", *(v for name in named for v in base[name].dropna().unique())})
+    key_codes = {name: pd.Categorical(base[name], categories=keys).codes.astype(np.int32) for name in named}
+    blank = np.int32(keys.index(""))
+    families = sorted(name for name, _ in FAMILIES)
     levels = base[group].to_numpy(object)
     level_known = base[group].notna().to_numpy()
-    pieces: dict[str, list] = {name: [] for name in ("_question", "_family", "_k1", "_k2", group, "_has")}
-    for outcome in outcomes:
+    by = ["_question", "_family", "_k1", "_k2"]
+    tables = []
+    for outcome in sorted(outcomes):
         has = analysis.at_least_once(wave_rows, outcome, questionnaire).to_numpy(float)
         keep = ~np.isnan(has) & level_known
-        for family, keys in FAMILIES:
+        pieces: dict[str, list] = {name: [] for name in ("_family", "_k1", "_k2", group, "_has")}
+        for family, family_keys in FAMILIES:
             mask = keep.copy()
-            for key in keys:
+            for key in family_keys:
                 if key != "school_urn":
-                    mask &= pd.notna(columns[key])
+                    mask &= key_codes[key] >= 0
             size = int(mask.sum())
-            first = columns[keys[0]][mask] if keys else np.full(size, "")
-            second = columns[keys[1]][mask] if len(keys) > 1 else np.full(size, "")
-            pieces["_question"].append(np.full(size, outcome, dtype=object))
-            pieces["_family"].append(np.full(size, family, dtype=object))
-            pieces["_k1"].append(np.asarray(first, dtype=object))
-            pieces["_k2"].append(np.asarray(second, dtype=object))
+            pieces["_family"].append(np.full(size, families.index(family), dtype=np.int8))
+            for position, name in enumerate(("_k1", "_k2")):
+                inside = len(family_keys) > position
+                found = key_codes[family_keys[position]][mask] if inside else np.full(size, blank)
+                pieces[name].append(found)
             pieces[group].append(levels[mask])
             pieces["_has"].append(has[mask])
-    stacked = pd.DataFrame({name: np.concatenate(arrays) for name, arrays in pieces.items()})
-    stacked[group] = stacked[group].astype(base[group].dtype)
-    by = ["_question", "_family", "_k1", "_k2"]
-    table = analysis.disproportionality(stacked, "_has", group, by=by)
-    counts = stacked.groupby([*by, group], sort=False).size()
-    table["_n"] = counts.reindex(pd.MultiIndex.from_frame(table[[*by, group]])).to_numpy()
+        joined = {name: np.concatenate(arrays) for name, arrays in pieces.items()}
+        stacked = pd.DataFrame(
+            {
+                "_question": pd.Categorical.from_codes(np.zeros(len(joined["_has"]), np.int8), [outcome]),
+                "_family": pd.Categorical.from_codes(joined["_family"], families),
+                "_k1": pd.Categorical.from_codes(joined["_k1"], keys),
+                "_k2": pd.Categorical.from_codes(joined["_k2"], keys),
+                group: pd.Series(joined[group], dtype=object).astype(base[group].dtype).to_numpy(),
+                "_has": joined["_has"],
+            }
+        )
+        found_cells = analysis.disproportionality(stacked, "_has", group, by=by)
+        counts = stacked.groupby([*by, group], sort=False, observed=True).size()
+        found_cells["_n"] = counts.reindex(pd.MultiIndex.from_frame(found_cells[[*by, group]])).to_numpy()
+        tables.append(found_cells)
+    table = pd.concat(tables, ignore_index=True)
+    for name in by:  # the strings, as every other release table has them
+        table[name] = table[name].astype(str)
     table["_level"] = table[group].astype(str)
     table["_fixed"] = table["_family"] == "school"
     found: dict[str, Disproportion] = {}

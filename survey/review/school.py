@@ -7,6 +7,7 @@ from ..models import School
 from ..results.page import Page
 from ..results.released import Released
 from ..results.school import school_results
+from ..results.summary import summary_view
 
 
 def school_page(released: Released, school: School, wave_id: int, *, scale_id: str, group: str) -> Page:
@@ -16,4 +17,6 @@ def school_page(released: Released, school: School, wave_id: int, *, scale_id: s
     page.charts = {k: v for k, v in found.charts.items() if v is not None}
     page.facts["n"] = found.n
     page.facts["sections"] = found.sections
+    if found.summary:  # the school's two-minute summary, as its own page opens with it
+        page.facts["summary"] = summary_view(found.summary, released.questionnaire)
     return page

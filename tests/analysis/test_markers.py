@@ -8,9 +8,11 @@ import pytest
 from statsmodels.stats.multitest import multipletests
 
 import questionnaires
+from analysis.aggregate import aggregate
 from analysis.disproportionality import disproportionality
 from analysis.gaps import gaps
 from analysis.markers import (
+    benchmark_estimates,
     benjamini_hochberg,
     gap_estimates,
     mark,
@@ -31,7 +33,7 @@ GROUPS = {
 SCALES = [f"scale_{i}" for i in range(8)]
 
 
-def pupils(schools: int, seed: int, fsm_gap: float = 0.4) -> pd.DataFrame:
+def pupils(schools: int, seed: int, fsm_gap: float = 0.4, school_sd: float = 0.2) -> pd.DataFrame:
     """Schools of 120–260 pupils whose groups really differ (FSM −0.4, SEN −0.3 on a pupil SD of 1)."""
     rng = np.random.default_rng(seed)
     size = rng.integers(120, 260, schools)
@@ -39,7 +41,7 @@ def pupils(schools: int, seed: int, fsm_gap: float = 0.4) -> pd.DataFrame:
     total = len(frame)
     for column, (levels, shares) in GROUPS.items():
         frame[column] = rng.choice(np.array(levels, dtype=object), total, p=shares)
-    trait = rng.normal(0, 0.7, total) + np.repeat(rng.normal(0, 0.2, schools), size)
+    trait = rng.normal(0, 0.7, total) + np.repeat(rng.normal(0, school_sd, schools), size)
     trait -= fsm_gap * (frame["fsm"] == "Y") + 0.3 * (frame["sen"] != "N")
     for scale in SCALES:  # scales correlate about 0.5 through the pupil's trait
         frame[scale] = np.clip(3.6 + trait + rng.normal(0, 0.7, total), 1, 5)
@@ -84,6 +86,24 @@ def test_under_the_permutation_null_at_most_1_school_in_20_shows_a_mark():
     assert len(per_school) == 400
     assert per_school.mean() <= 0.05
     assert plain > 3  # the unadjusted markers this replaces: several false marks in every school
+
+
+def test_with_each_scale_against_the_national_average_in_the_family_the_null_rate_holds():
+    # The school page marks its scales against the national average together with its gaps and
+    # ratios (survey/results/summary.py). Null: no real gaps and no school differs from the country.
+    marked = []
+    for seed in (20, 21):
+        frame = shuffled_within_school(pupils(200, seed=seed, school_sd=0.0), seed=seed + 10)
+        shown = [everything_shown(frame)]
+        for scale in SCALES:
+            national = float(frame[scale].mean())
+            by_school = aggregate(frame, "school_urn", scale)
+            shown.append(benchmark_estimates(by_school, scale, national, meaningful=0.5))
+        found = mark(pd.concat(shown, ignore_index=True), by="school_urn")
+        marked.append(found.assign(school_urn=found["school_urn"] + 1000 * seed))
+    every = pd.concat(marked)
+    assert (every["kind"] == "benchmark").sum() == 400 * len(SCALES)
+    assert every.groupby("school_urn")["marked"].any().mean() <= 0.05
 
 
 def test_real_gaps_are_still_marked():

@@ -34,6 +34,7 @@ NOT_DATA: dict[tuple[str, str], str] = {
     ("health.healthz", "GET"): "whether this instance reaches its database, for load balancers",
     ("auth.home", "GET"): "sends each role to its portal",
     ("auth.sign_in", "GET"): "the sign-in form",
+    ("auth.switch_language", "GET"): "English or Cymraeg for the staff pages in Welsh",
     ("auth.sign_in", "POST"): "signing in (recorded as sign_in)",
     ("auth.sign_out", "POST"): "signing out (recorded as sign_out)",
     ("auth.reset_password", "GET"): "the new-password form of a reset link",

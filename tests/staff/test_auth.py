@@ -224,3 +224,41 @@ def test_a_reset_link_opens_in_a_browser_whose_session_has_ended(school_lead_cli
     assert page.status_code == 200
     assert USERS["school_lead"][0] in check_page(page).get_text()
     assert school_lead_client.get("/school/100001/").status_code == 302
+
+
+def test_the_sign_in_page_in_welsh_and_other_staff_pages_marked_english(anonymous_client, client_as):
+    english = check_page(anonymous_client.get("/staff/sign-in"))
+    assert english.html["lang"] == "en" and english.h1.get_text(strip=True) == "Sign in"
+    switch = english.find("a", attrs={"hreflang": "cy"})
+    assert switch["href"].startswith("/staff/language/cy")
+    assert anonymous_client.get(switch["href"]).location == "/staff/sign-in"
+    welsh = check_page(anonymous_client.get("/staff/sign-in"))
+    assert welsh.html["lang"] == "cy" and welsh.h1.get_text(strip=True) == "Mewngofnodi"
+    assert welsh.select_one("label[for=email]").get_text(strip=True) == "Cyfeiriad e-bost"
+    assert welsh.find("a", string="dechrau gyda’r cod ar eu slip")["href"] == "/"
+    failed = check_page(anonymous_client.post("/staff/sign-in", data={"email": "", "password": ""}))
+    assert "Rhowch eich cyfeiriad e-bost" in failed.select_one(".govuk-error-summary").get_text()
+    assert anonymous_client.get("/staff/language/fr").status_code == 404
+    assert anonymous_client.get("/staff/language/en?next=https://evil.example/").location == "/staff/sign-in"
+    # Signing in keeps the language chosen on the sign-in page.
+    anonymous_client.get("/staff/language/cy")
+    assert sign_in(anonymous_client, USERS["school_lead"][0]).status_code == 302
+    wave = {"name": "Gwanwyn", "questionnaire": "national-secondary", "opens": ["1", "1", "2026"],
+            "closes": ["1", "1", "2030"]}  # fmt: skip
+    assert anonymous_client.post("/school/100001/waves/new", data=wave).status_code == 302
+    overview = check_page(anonymous_client.get("/school/100001/"))
+    assert overview.html["lang"] == "cy"
+    assert overview.find("h2", string="Cylchoedd yr arolwg")
+    assert (
+        overview.select_one(".govuk-notification-banner__heading")["lang"] == "en"
+    )  # staff messages: English
+    assert "1 Ionawr 2026 i 1 Ionawr 2030" in overview.get_text(" ", strip=True)
+    assert (
+        overview.select_one(".govuk-breadcrumbs, .app-staff-navigation")
+        .get_text(" ", strip=True)
+        .startswith("Eich ysgolion")
+    )
+    assert overview.find("button", string="Allgofnodi")
+    # Pages not yet in Welsh stay English, and say so, whatever the language chosen.
+    page = check_page(anonymous_client.get(overview.select_one("tbody a")["href"]))
+    assert page.html["lang"] == "en" and page.find("button", string="Sign out")

@@ -62,9 +62,12 @@ def _cell_text(cell) -> str:
 
 
 def tables_of(page) -> dict[str, tuple[list[str], list[list[str]]]]:
-    """Every data table on a page: id → (headers, rows of cell texts)."""
+    """Every data table on a page: id → (headers, rows of cell texts). The two-minute summary's
+    tables (in its section) restate the page's figures and are not downloads."""
     found = {}
     for table in page.select("table.app-data-table"):
+        if table.find_parent("section", class_="app-summary"):
+            continue
         headers = [th.get_text(" ", strip=True) for th in table.select("thead th")]
         rows = [[_cell_text(c) for c in tr.find_all(["th", "td"])] for tr in table.select("tbody tr")]
         rows = [r for r in rows if r != ["No results yet."]]

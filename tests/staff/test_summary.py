@@ -369,3 +369,14 @@ def test_area_figures_have_cluster_robust_intervals_and_show_the_design_effect(d
     cells = [c.get_text(strip=True) for c in national.find_all(["th", "td"])]
     assert float(cells[headers.index("Design effect")]) > 1  # pupils of a school answer alike
     assert "cluster-robust by school" in page.get_text()
+
+
+def test_a_reviewer_sees_the_same_summary_on_a_schools_page(demo_client_as):
+    primary = check_page(demo_client_as("reviewer@demo.example").get("/review/schools/990010"))
+    section = primary.find("section", class_="app-summary")
+    assert section is not None and section.find("h2").get_text(strip=True) == "Summary"
+    assert {"1 to 3"} == {
+        r.find("th").find("span").get_text(strip=True).strip("()")
+        for r in section.select("#table-summary-scales tbody tr")
+    }
+    assert section.find("a", string=re.compile("governors’ report")) is None  # the school's own download

@@ -31,8 +31,9 @@ from ..scored import Results
 class SchoolFigures:
     """One school in one wave, as the release pipeline gives it to each table module.
 
-    `wave_rows` is every pupil of the wave (benchmarks), `own` the school's. The figures below were
-    worked out for every school at once (each school's still uses its own pupils only)."""
+    `wave_rows` is every pupil of the wave (benchmarks), `own` the school's (the pipeline passes none:
+    it gives each module the figures below, worked out for every school at once, each school's
+    still from its own pupils only)."""
 
     results: Results
     school: School
@@ -43,6 +44,10 @@ class SchoolFigures:
     gaps: dict = field(default_factory=dict)  # (scale, group) → the school's analysis.gaps rows
     lost: dict = field(default_factory=dict)  # (question, group) → its analysis.disproportionality rows
     verdicts: dict | None = None  # the marks: summary.verdicts_of(summary.marked_family(...))
+    # Worked out for every school at once by `survey.results.batch` (None: from `own`):
+    lost_learning: list[tuple[int, int]] | None = None  # each question's (answered, it happened)
+    trend: dict | None = None  # scale → the school's trend `Table`
+    respondents: Any = None  # batch.Representativeness of the wave
 
     @property
     def questionnaire(self) -> Questionnaire:

@@ -54,17 +54,18 @@ def gaps_table(
     own: pd.DataFrame,
     scale_id: str,
     group: str,
-    found: pd.DataFrame | None = None,
+    found: pd.DataFrame | list[dict] | None = None,
     verdicts: dict[tuple, str] | None = None,
 ) -> Table:
     """`found`: the school's rows of ``analysis.gaps(..., by="school_urn")`` when worked out for
-    every school at once (the same figures: each school's gaps use its own pupils only).
+    every school at once (the same figures: each school's gaps use its own pupils only), as a
+    frame or as its records.
     `verdicts`: the school's marks (`results.summary.verdicts_of`); without them, each gap is
     marked on its own."""
     if found is None:
         found = analysis.gaps(own, group, scale_id, by="school_urn")
     rows = []
-    for _, r in found.iterrows():
+    for r in found if isinstance(found, list) else found.to_dict("records"):
         hidden = Table.hidden(r["suppressed_reason"])
         row = {
             "level": level_label(group, r[group]),

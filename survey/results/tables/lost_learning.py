@@ -34,15 +34,24 @@ def variant(scale_id: str, group: str) -> str:
 
 
 def tables(found: SchoolFigures) -> dict[str, Table]:
+    if found.lost_learning is not None:  # counted for every school at once (`results.batch`)
+        return {"": lost_learning_counts_table(found.questionnaire, found.lost_learning)}
     return {"": lost_learning_table(found.questionnaire, found.own)}
 
 
 def lost_learning_table(questionnaire: Questionnaire, own: pd.DataFrame) -> Table:
-    rows = []
+    counts = []
     for question in lost_learning_questions(questionnaire):
         happened = analysis.at_least_once(own, question.id, questionnaire)
-        known = int(happened.notna().sum())
-        count = int((happened == 1).sum())
+        counts.append((int(happened.notna().sum()), int((happened == 1).sum())))
+    return lost_learning_counts_table(questionnaire, counts)
+
+
+def lost_learning_counts_table(questionnaire: Questionnaire, counts: list[tuple[int, int]]) -> Table:
+    """The lost-learning table from each question's (pupils who answered, pupils it happened to);
+    `survey.results.batch` counts every school's at once."""
+    rows = []
+    for question, (known, count) in zip(lost_learning_questions(questionnaire), counts, strict=True):
         hidden = known < MIN_N or 0 < count < MIN_N or 0 < known - count < MIN_N
         rows.append(
             {

@@ -49,21 +49,23 @@ def lost_learning_by_group_table(
     questionnaire: Questionnaire,
     own: pd.DataFrame,
     group: str,
-    found: dict[str, pd.DataFrame] | None = None,
+    found: dict[str, pd.DataFrame | list[dict]] | None = None,
     verdicts: dict[tuple, str] | None = None,
 ) -> Table:
     """`found`: question id → the school's rows of ``analysis.disproportionality(..., by="school_urn")``
-    when worked out for every school at once (each school's figures use its own pupils only).
+    when worked out for every school at once (each school's figures use its own pupils only), as a
+    frame or as its records.
     `verdicts`: the school's marks (`results.summary.verdicts_of`); without them, each ratio is
     marked on its own."""
     rows = []
     for question in lost_learning_questions(questionnaire):
+        table: pd.DataFrame | list[dict]
         if found is not None:
             table = found[question.id]
         else:
             table = analysis.disproportionality(own, question.id, group, questionnaire=questionnaire)
         short = question.text.get_for("en").removeprefix("Since September, ")
-        for _, r in table.iterrows():
+        for r in table if isinstance(table, list) else table.to_dict("records"):
             hidden = Table.hidden(r["suppressed_reason"])
             low, high = number(r["rr_ci_low"]), number(r["rr_ci_high"])
             row = {

@@ -41,6 +41,8 @@ def variant(scale_id: str, group: str) -> str:
 
 def tables(found: SchoolFigures, roster: pd.DataFrame | None = None) -> dict[str, list[Table]]:
     """Both tables for every group (`roster`: `wave_roster`, read once for every school)."""
+    if found.respondents is not None:  # counted for every school at once (`results.batch`)
+        return {group: list(found.respondents.tables(found.school, group)) for group in GROUP_IDS}
     return {
         group: list(representativeness(found.results, found.school, found.wave_id, group, roster))
         for group in GROUP_IDS
@@ -99,8 +101,8 @@ def representativeness(
 ) -> tuple[Table, Table]:
     """Respondents against the roster by group, and the roster against its local authority's.
 
-    `roster`: `wave_roster(wave_id)`, when the pipeline has read it once for every school."""
-    label = GROUP_LABELS[group]
+    `roster`: `wave_roster(wave_id)`, when the pipeline has read it once for every school (the
+    pipeline counts every school at once: `survey.results.batch.Representativeness`)."""
     own = results.for_school(school.urn, wave_id)
     if roster is not None:
         la_ids = list(roster.loc[roster["la_code"] == school.la_code, "school_id"].unique())
@@ -108,22 +110,42 @@ def representativeness(
         la_ids = school_data.ids_in_local_authority(school.la_code)
     la_roster = _roster(wave_id, la_ids, group, roster)
     roster = _roster(wave_id, [school.id], group, roster)
-    answered = _counts(own[group])
-    listed = _counts(roster["level"])
-    area = _counts(la_roster["level"])
-    levels = sorted(
-        {*answered["level"], *listed["level"], *area["level"]},
-        key=_level_key,
+    return representativeness_tables(
+        school,
+        group,
+        counted(_counts(own[group])),
+        counted(_counts(roster["level"])),
+        counted(_counts(la_roster["level"])),
+        totals=(len(own), len(roster), len(la_roster)),
     )
-    n_answered, n_listed, n_area = len(own), len(roster), len(la_roster)
 
-    def find(table: pd.DataFrame, level) -> tuple[float, str | bool, bool]:
+
+Counted = list[tuple[Any, float, Any]]  # (level, pupils, suppressed reason), as `_counts` gives them
+
+
+def counted(table: pd.DataFrame) -> Counted:
+    return list(table[["level", "n", "suppressed_reason"]].itertuples(index=False, name=None))
+
+
+def representativeness_tables(
+    school: School, group: str, answered: Counted, listed: Counted, area: Counted, *, totals: tuple
+) -> tuple[Table, Table]:
+    """The two tables of `representativeness` from the pupils counted at each level: those who
+    answered, the school's roster and its local authority's; `totals`: how many of each."""
+    label = GROUP_LABELS[group]
+    n_answered, n_listed, n_area = totals
+    # Every level once ("Not known" too, however many tables have it), in order.
+    distinct: dict[Any, Any] = {}
+    for level, _n, _reason in (*answered, *listed, *area):
+        distinct.setdefault(None if _level_key(level)[0] == 2 else level, level)
+    levels = sorted(distinct.values(), key=_level_key)
+
+    def find(table: Counted, level) -> tuple[float, str | bool, bool]:
         """The level's pupils, whether they are hidden, and whether there are any."""
-        match = table[table["level"].map(lambda v: _same(v, level))]
-        if match.empty:
-            return 0.0, False, False
-        row = match.iloc[0]
-        return finite(row["n"]) or 0.0, Table.hidden(row["suppressed_reason"]), True
+        for found, n, reason in table:
+            if _same(found, level):
+                return finite(n) or 0.0, Table.hidden(reason), True
+        return 0.0, False, False
 
     first_rows: list[dict[str, Any]] = []
     second_rows: list[dict[str, Any]] = []

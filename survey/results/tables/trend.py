@@ -35,6 +35,8 @@ def pick(stored: dict[str, Table], scale_id: str) -> Table | None:
 
 def tables(found: SchoolFigures) -> dict[str, dict[str, Table]]:
     """One item per school, with its trend on every scale."""
+    if found.trend is not None:  # worked out for every school at once (`results.batch`)
+        return {"": found.trend}
     scales = found.questionnaire.scales
     return {"": {scale.id: trend_table(found.results, found.school, scale.id) for scale in scales}}
 
@@ -59,7 +61,12 @@ def trend_table(results: Results, school: School, scale_id: str) -> Table:
                 "_suppressed": Table.hidden(found["suppressed_reason"]),
             }
         )
-    title = scale_title(results.questionnaire, scale_id)
+    return trend_rows_table(results.questionnaire, scale_id, rows)
+
+
+def trend_rows_table(questionnaire: Questionnaire, scale_id: str, rows: list[dict]) -> Table:
+    """The trend table of a school's rows (one a wave); `survey.results.batch` makes them too."""
+    title = scale_title(questionnaire, scale_id)
     return Table(
         id=ID,
         title=f"{title} over time",
