@@ -18,7 +18,7 @@ from survey.results import batch, summary
 from survey.results.labels import GROUP_IDS, lost_learning_questions
 from survey.results.publish import publish
 from survey.results.scored import snapshot
-from survey.results.tables import representativeness, scales, trend
+from survey.results.tables import lost_learning, representativeness, scales, trend
 
 from ..responses import make_pupils
 
@@ -158,3 +158,18 @@ def test_who_answered_is_counted_for_each_school_and_its_area(loaded, published)
         _, area = counts.tables(school, "fsm")
         assert sum(r["area_share"] for r in area.rows) == pytest.approx(100)
         assert counts.n_area["201"] == 48
+
+
+def test_every_schools_lost_learning_is_counted_from_its_own_pupils(loaded, published):
+    with loaded.app_context():
+        results = snapshot("national-secondary")
+        questionnaire = results.questionnaire
+        wave_rows = results.for_wave(published[0])
+        found = batch.lost_learning_tables(questionnaire, wave_rows)
+        assert sorted(found) == [100001, 100002, 100003]
+        for urn, table in found.items():
+            expected = lost_learning.lost_learning_table(questionnaire, results.for_school(urn, published[0]))
+            assert table.title == expected.title and table.columns == expected.columns
+            _same_rows(table.rows, expected.rows)
+        # Brook's 8 pupils: every row hidden, as on its own.
+        assert all(r["_suppressed"] for r in found[100003].rows)
