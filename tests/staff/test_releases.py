@@ -337,8 +337,10 @@ def test_markers_allow_for_every_comparison_and_a_two_level_split_shows_one_row(
 
 
 def _tables_on(client, url: str) -> dict[str, str]:
-    """Table id → the table's HTML, in the order the page shows them."""
+    """Table id → the table's HTML, in the order the page shows them. The two-minute summary's
+    tables (in its section) restate the page's figures and are not among the page's tables."""
     page = client.get(url).get_data(as_text=True)
+    page = re.sub(r'<section class="app-summary".*?</section>', "", page, flags=re.S)
     found = re.findall(
         r'<table class="govuk-table app-data-table" id="table-([a-z0-9-]+)">(.*?)</table>', page, re.S
     )
