@@ -18,6 +18,7 @@ from survey.models import AuditEvent, PupilCode, RosterEntry, School
 from survey.results.policy import HIDDEN
 
 from ..pages import check_page
+from .conftest import preview, upload
 
 HEADER = "pupil_reference,year_group,gender,ethnicity_major,ethnicity_minor,sen,fsm,eal,looked_after,class\n"
 
@@ -40,27 +41,6 @@ def wave_id(school_lead_client):
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     return int(re.search(r"/waves/(\d+)/", response.headers["Location"]).group(1))
-
-
-def preview(client, wave_id: int, text: str, name="roster.csv"):
-    """Upload a roster: the page that shows how it was read (or its problems). Nothing is saved."""
-    return client.post(
-        f"/school/100001/waves/{wave_id}/",
-        data={"roster": (io.BytesIO(text.encode()), name)},
-        content_type="multipart/form-data",
-    )
-
-
-def upload(client, wave_id: int, text: str, name="roster.csv"):
-    """Upload a roster and, if it was read without problems, save it as previewed."""
-    response = preview(client, wave_id, text, name)
-    page = check_page(response)
-    form = page.find("form", action=f"/school/100001/waves/{wave_id}/roster")
-    if form is None:
-        return response
-    return client.post(
-        form["action"], data={i["name"]: i["value"] for i in form.select("input[type=hidden]")}
-    )
 
 
 def test_overview_lists_the_school_and_its_waves(school_lead_client, wave_id):
