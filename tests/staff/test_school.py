@@ -525,3 +525,45 @@ def test_results_views_and_exports_are_audited(demo_client_as, demo_app):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == before + 2
     assert [e.action for e in events] == ["export_table", "view_results"]
     assert events[0].detail["table"] == "scales" and events[0].actor == "lead@demo.example"
+
+
+def test_the_wave_page_in_welsh(school_lead_client, wave_id):
+    """The wave page follows the Welsh chosen on the language switch: its words, form labels and error
+    messages; the importer's line-by-line problems stay English and are marked so."""
+    school_lead_client.get("/staff/language/cy")
+    url = f"/school/100001/waves/{wave_id}/"
+    page = check_page(school_lead_client.get(url))
+    assert page.html["lang"] == "cy"
+    assert (
+        page.find("h2", id="section-roster").get_text(strip=True) == "1. Llwytho’r rhestr ddisgyblion i fyny"
+    )
+    assert page.select_one("label[for=roster]").get_text(strip=True) == "Llwytho’r rhestr i fyny"
+    assert page.select_one("label[for=class-name]").get_text(strip=True) == "Enw’r dosbarth"
+    assert "1 Ionawr 2026 i 1 Ionawr 2030" in page.get_text(" ", strip=True)
+    assert page.find("button", string="Argraffu slipiau’r codau")
+    not_csv = check_page(upload(school_lead_client, wave_id, "hello", name="roster.exe"))
+    summary = not_csv.select_one(".govuk-error-summary")
+    assert "Mae problem" in summary.get_text() and "Rhaid i’r rhestr fod yn ffeil CSV" in summary.get_text()
+    bad = check_page(upload(school_lead_client, wave_id, HEADER + "John Smith,99,F,WHIT,WBRI,N,N,N,N,7A\n"))
+    assert (
+        "Mae 2 broblem yn y ffeil; chafodd dim byd ei gadw"
+        in bad.select_one(".govuk-error-summary").get_text()
+    )
+    problems = bad.select_one(".govuk-inset-text ul")
+    assert problems["lang"] == "en" and "line 2, column 'pupil_reference'" in problems.get_text()
+    too_many = school_lead_client.post(
+        f"/school/100001/waves/{wave_id}/class-sessions", data={"class-name": "8B", "class-count": "500"}
+    )
+    assert too_many.status_code == 400
+    assert "Rhowch rif o 1 i 60" in check_page(too_many).select_one(".govuk-error-summary").get_text()
+    no_reference = school_lead_client.post(
+        f"/school/100001/waves/{wave_id}/codes", data={"format": "slips", "scope": "pupil", "reference": ""}
+    )
+    assert no_reference.status_code == 400
+    assert (
+        "Rhowch gyfeirnod y disgybl" in check_page(no_reference).select_one(".govuk-error-message").get_text()
+    )
+    # In English, the same page is as before.
+    school_lead_client.get("/staff/language/en")
+    english = check_page(school_lead_client.get(url))
+    assert english.html["lang"] == "en" and english.find("h2", string="1. Upload the roster")
