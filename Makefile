@@ -57,11 +57,12 @@ serve: db ## Upgrade DATABASE_URL, load the questionnaires and serve with gunico
 
 # The checks run side by side (pip-audit mostly waits on PyPI; mypy and the doctests take a core each),
 # each one's output printed whole when it ends; then the tests, on a worker per core (pytest-xdist,
-# a module per worker at a time: tests/shared.py). Any failure fails `make test`.
+# a module per worker at a time, the longest first: tests/conftest.py LONGEST_FIRST, tests/shared.py).
+# Any failure fails `make test`.
 PYTEST_WORKERS ?= auto
 test: install-test ## Check dependencies, types (mypy) and analysis's examples, then run every test
 	@$(MAKE) --no-print-directory -j3 --output-sync=target audit typecheck doctest
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy

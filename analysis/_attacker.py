@@ -54,6 +54,7 @@ def reach(
     exact: bool = False,
     radii: tuple[int, ...] = (2, 3),
     max_rounds: int | None = None,
+    ceiling: np.ndarray | None = None,
 ) -> Reach:
     """The feasible range of each target cell (a hidden cell), see the module docstring.
 
@@ -62,7 +63,8 @@ def reach(
     in `radii` (holding cells at their true values only narrows the range, so a target proved
     protected there is protected); the rest get their whole component. With `max_rounds`, at most
     that many solves per side are spent on the whole components, and targets left unsolved get a
-    NaN range (unknown, to be tried again).
+    NaN range (unknown, to be tried again). `ceiling` (one per cell, or None) caps how high a
+    target must be shown to reach: a count inside a published total can never be shown to exceed it.
     """
     targets = np.asarray(targets, dtype=np.int64)
     hidden = np.asarray(hidden, dtype=bool)
@@ -73,11 +75,13 @@ def reach(
         raise ValueError("every target must be hidden")
     base = model.n[targets].astype(np.float64)
     up_goal, down_goal = base + interval, np.maximum(0.0, base - interval)
+    if ceiling is not None:
+        up_goal = np.minimum(up_goal, np.asarray(ceiling, dtype=np.float64)[targets])
     open_ = np.arange(len(targets))
     if not exact:
         # 1. push many targets at once in their whole components; 2. each remaining target in its
         # neighbourhood; 3. one by one in the whole component, for what is left.
-        low, high = _whole(model, hidden, targets, interval, False, result, max_rounds=0)
+        low, high = _whole(model, hidden, targets, interval, False, result, max_rounds=0, up=up_goal)
         result.low[:], result.high[:] = low, high
         proved = _proved(result, up_goal, down_goal)
         open_ = open_[~proved]
@@ -94,7 +98,7 @@ def reach(
         if not len(open_):
             return result
     result.binding = {}
-    whole = _whole(model, hidden, targets[open_], interval, exact, result, max_rounds)
+    whole = _whole(model, hidden, targets[open_], interval, exact, result, max_rounds, up=up_goal[open_])
     result.low[open_], result.high[open_] = whole
     result.binding = {int(open_[k]): v for k, v in result.binding.items()}
     return result
@@ -104,7 +108,7 @@ def _proved(result: Reach, up_goal, down_goal) -> np.ndarray:
     return (result.high >= up_goal - _TOL) & (result.low <= down_goal + _TOL)  # NaN: not proved
 
 
-def _whole(model, hidden, targets, interval, exact, result: Reach, max_rounds=None):
+def _whole(model, hidden, targets, interval, exact, result: Reach, max_rounds=None, up=None):
     """Each target's range in its whole connected component (see the module docstring)."""
     n = model.n.astype(np.float64)
     H = np.flatnonzero(hidden)
@@ -133,7 +137,7 @@ def _whole(model, hidden, targets, interval, exact, result: Reach, max_rounds=No
     t_comp = comp_of[t_local]
     big = float(n.sum()) + interval + 1.0
     base = n[targets]
-    up_goal = np.full(len(targets), big) if exact else base + interval
+    up_goal = np.full(len(targets), big) if exact else base + interval if up is None else up
     down_goal = np.zeros(len(targets)) if exact else np.maximum(0.0, base - interval)
     high = _solve_side(problem, t_local, t_comp, up_goal, 1, exact, result, max_rounds)
     low = _solve_side(problem, t_local, t_comp, down_goal, -1, exact, result, max_rounds)

@@ -136,6 +136,9 @@ def protect(
     events: str | None = None,
     zero_group: int = 20,
     max_rounds: int = 200,
+    hidden: np.ndarray | pd.Series | None = None,
+    keep: np.ndarray | pd.Series | None = None,
+    ceiling: np.ndarray | pd.Series | None = None,
 ) -> pd.DataFrame:
     """Primary and secondary suppression over the whole release.
 
@@ -159,6 +162,19 @@ def protect(
         A 0 event count is shown only in a group of at least this many pupils.
     max_rounds : int, default 200
         Rounds of attacker-guided suppression before giving up with an error.
+    hidden : array of bool, optional
+        Cells hidden whatever their count, in row order: counts the release does not publish at
+        all (the attacker has them as unknowns), or hidden by a table for its own reasons.
+    keep : array of bool, optional
+        Cells never chosen for secondary suppression, in row order: counts published elsewhere
+        whatever this step decides (a school's number of responses). A kept count under `min_n`
+        is still hidden. If no secondary suppression can protect a count without a kept cell,
+        `protect` raises `RuntimeError`.
+    ceiling : array of numbers, optional
+        The most each cell's range need reach, in row order (default: no limit): a count inside
+        a total published whatever this step decides (a school's 12 responses) can never be shown
+        to exceed that total, so its range must reach ``min(x + interval, total)``: the attacker
+        learns no more than the published total says.
 
     Returns
     -------
@@ -194,41 +210,77 @@ def protect(
     """
     require_frame(cells, "cells")
     interval = _check_interval(interval)
+    given = _flags(hidden, len(cells), "hidden")
+    fixed = _flags(keep, len(cells), "keep").copy()
+    ceil = _ceiling(ceiling, len(cells))
     if events is not None:
         cells = complete_events(cells, dims, events)
+        added = np.zeros(len(cells) - len(given), dtype=bool)  # the 0 event cells: neither
+        given, fixed = np.concatenate([given, added]), np.concatenate([fixed, added])
+        ceil = np.concatenate([ceil, np.full(len(added), np.inf)])
     model = build(cells, dims, hierarchy)
     first = primary(cells, dims, min_n=min_n, events=events, zero_group=zero_group)
-    hidden = _greedy(model, first.copy(), first, interval)
+    fixed &= ~first & ~given
+    # a kept cell counts as hidden to the candidate search only: it is never picked
+    hidden = _greedy(model, first | given, first, interval, fixed)
     open_ = np.flatnonzero(first)
     for _ in range(max_rounds):
         if not len(open_):
             break
-        found = reach(model, hidden, open_, interval, max_rounds=_WHOLE_ROUNDS)
-        failing = _failing(model.n[open_], found.low, found.high, interval)
+        found = reach(model, hidden, open_, interval, max_rounds=_WHOLE_ROUNDS, ceiling=ceil)
+        failing = _failing(model.n[open_], found.low, found.high, interval, ceil[open_])
         if not failing.any():
             break
+        waiting = False
+        before = hidden.copy()
         for k in np.flatnonzero(failing):
             if np.isnan(found.low[k]) or np.isnan(found.high[k]):
+                waiting = True
                 continue  # not reached this round: checked again next round
-            pick = _candidate(model, hidden, found.binding.get(int(k), np.zeros(0, np.int64)), interval)
+            binding = found.binding.get(int(k), np.zeros(0, np.int64))
+            pick = _candidate(model, hidden | fixed, binding, interval)
             if pick is None:
-                pick = _candidate(model, hidden, _relations_of(model, open_[k]), interval)
+                pick = _candidate(model, hidden | fixed, _relations_of(model, open_[k]), interval)
             if pick is not None:
                 hidden[pick] = True
-        hidden = _greedy(model, hidden, first, interval)
+        hidden = _greedy(model, hidden, first, interval, fixed)
+        if not waiting and (hidden == before).all():
+            raise RuntimeError(
+                f"protect: {int(failing.sum())} counts cannot be protected: every cell that could "
+                "hide them is kept (see keep)"
+            )
         open_ = open_[failing]
     else:
         raise RuntimeError(f"protect: {len(open_)} counts still pinned after {max_rounds} rounds")
     out = cells.reset_index(drop=True).copy()
     out["hidden"] = hidden
-    reason = np.where(first, "primary", np.where(hidden, "secondary", None))
+    reason = np.where(first, "primary", np.where(given, "given", np.where(hidden, "secondary", None)))
     out["reason"] = pd.array(reason, dtype="string")
     return out
 
 
-def _failing(n, low, high, interval) -> np.ndarray:
+def _flags(values, size: int, name: str) -> np.ndarray:
+    if values is None:
+        return np.zeros(size, dtype=bool)
+    flags = np.asarray(values, dtype=bool)
+    if flags.shape != (size,):
+        raise ValueError(f"{name} must hold one true or false per cell ({size}), not {flags.shape}")
+    return flags
+
+
+def _ceiling(values, size: int) -> np.ndarray:
+    if values is None:
+        return np.full(size, np.inf)
+    found = np.asarray(values, dtype=np.float64)
+    if found.shape != (size,) or np.isnan(found).any():
+        raise ValueError(f"ceiling must hold one number per cell ({size})")
+    return found
+
+
+def _failing(n, low, high, interval, ceiling=np.inf) -> np.ndarray:
     """Not proved protected (a NaN range, not yet solved, counts as not proved)."""
-    return ~((high >= n + interval - _TOL) & (low <= np.maximum(0, n - interval) + _TOL))
+    up = np.minimum(n + interval, ceiling)
+    return ~((high >= up - _TOL) & (low <= np.maximum(0, n - interval) + _TOL))
 
 
 def _relations_of(model: Model, cell: int) -> np.ndarray:
@@ -250,10 +302,15 @@ def _candidate(model: Model, hidden: np.ndarray, relations: np.ndarray, need: fl
     return int(pool[np.argmin(values)] if covers.any() else pool[np.argmax(values)])
 
 
-def _greedy(model: Model, hidden: np.ndarray, first: np.ndarray, interval: int) -> np.ndarray:
-    """Hide cells until every relation is safe on its own (see `protect`, Notes)."""
+def _greedy(
+    model: Model, hidden: np.ndarray, first: np.ndarray, interval: int, fixed: np.ndarray | None = None
+) -> np.ndarray:
+    """Hide cells until every relation is safe on its own (see `protect`, Notes); `fixed` cells
+    are never picked."""
+    hidden = hidden.copy()
     if model.A.shape[0] == 0:
         return hidden
+    fixed = np.zeros(len(hidden), dtype=bool) if fixed is None else fixed
     incidence = abs(model.A).tocsr()
     parts = (model.A < 0).astype(np.float64).tocsr()
     n = model.n.astype(np.float64)
@@ -282,7 +339,7 @@ def _greedy(model: Model, hidden: np.ndarray, first: np.ndarray, interval: int) 
                 if others >= interval:
                     continue
                 need = interval - others
-            pick = _candidate(model, hidden, np.array([r]), need)
+            pick = _candidate(model, hidden | fixed, np.array([r]), need)
             if pick is not None:
                 hidden[pick] = True
                 changed = True
@@ -311,6 +368,7 @@ def feasible_ranges(
     events: str | None = None,
     zero_group: int = 20,
     exact: bool = False,
+    ceiling: np.ndarray | pd.Series | None = None,
 ) -> pd.DataFrame:
     """The attacker's range of each hidden primary count under every published relation.
 
@@ -336,11 +394,13 @@ def feasible_ranges(
     model = build(cells, dims, hierarchy)
     first = primary(cells, dims, min_n=min_n, events=events, zero_group=zero_group)
     targets = np.flatnonzero(first & flags)
-    found = reach(model, flags, targets, interval, exact=exact)
+    ceil = _ceiling(ceiling, len(cells))
+    found = reach(model, flags, targets, interval, exact=exact, ceiling=ceil)
     out = cells.iloc[targets][[*dims, "n"]].reset_index(drop=True)
     out["low"] = found.low
     out["high"] = found.high
-    out["protected"] = ~_failing(model.n[targets], found.low, found.high, interval)
+    out["protected"] = ~_failing(model.n[targets], found.low, found.high, interval, ceil[targets])
+    out["needs"] = np.minimum(model.n[targets] + interval, ceil[targets])
     out.attrs.update(solves=found.solves, components=found.components, largest_component=found.largest)
     return out
 
@@ -355,8 +415,12 @@ def audit(
     interval: int = 10,
     events: str | None = None,
     zero_group: int = 20,
+    ceiling: np.ndarray | pd.Series | None = None,
 ) -> pd.DataFrame:
     """Every way the release breaks the protection interval; empty when it is safe to publish.
+
+    `ceiling` as in `protect`: a count's range need reach no higher than the published total it
+    lies in.
 
     Returns
     -------
@@ -385,13 +449,16 @@ def audit(
     shown["problem"] = f"shown, but a count under {min_n} (or a 0 event count in a small group)"
     ranges = feasible_ranges(
         cells, dims, hidden=hidden, hierarchy=hierarchy, min_n=min_n, interval=interval,
-        events=events, zero_group=zero_group,
+        events=events, zero_group=zero_group, ceiling=ceiling,
     )  # fmt: skip
     pinned = ranges[~ranges["protected"]].drop(columns="protected").reset_index(drop=True)
     pinned["problem"] = [
-        f"the attacker narrows it to {lo:g} to {hi:g} (needs {max(0, x - interval):g} to {x + interval:g})"
-        for x, lo, hi in zip(pinned["n"], pinned["low"].round(6), pinned["high"].round(6), strict=True)
+        f"the attacker narrows it to {lo:g} to {hi:g} (needs {max(0, x - interval):g} to {up:g})"
+        for x, lo, hi, up in zip(
+            pinned["n"], pinned["low"].round(6), pinned["high"].round(6), pinned["needs"], strict=True
+        )
     ]
+    pinned = pinned.drop(columns="needs")
     findings = pd.concat([shown, pinned], ignore_index=True) if len(shown) else pinned
     findings.attrs.update(ranges.attrs, checked=len(ranges))
     return findings

@@ -153,7 +153,11 @@ def one_row_per_split(table: pd.DataFrame, group: Hashable, *, keep: Sequence[ob
         rest = (frame["comparison"] == "rest").to_numpy()
     else:  # disproportionality compares each level with all other pupils
         rest = np.ones(len(frame), dtype=bool)
-    if units:
+    ids: np.ndarray
+    if len(units) == 1:  # one unit column: its codes in order of appearance (a school's page calls
+        # this for every table it shows, so no grouper is built), as ngroup(sort=False) numbers them
+        ids = pd.factorize(frame[units[0]], use_na_sentinel=False)[0]
+    elif units:
         ids = frame.groupby(units, dropna=False, sort=False).ngroup().to_numpy()
     else:
         ids = np.zeros(len(frame), dtype=int)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis._suppression import complementary
 from analysis.disclosure import TOTAL
 
 GROUPS = {
@@ -78,3 +79,24 @@ def release(
                         counts[d] = TOTAL
                 frames.append(counts[[*dims, "n"]].astype({d: object for d in dims}))
     return pd.concat(frames, ignore_index=True)
+
+
+def table_by_table(cells: pd.DataFrame, dims: Sequence[str], min_n: int = 10) -> pd.DataFrame:
+    """Suppression as it was before the whole release was protected: each table on its own, its
+    small rows hidden and then complements within each set of rows that add up (the attacker's
+    baseline, which the audit must catch)."""
+    dims = list(dims)
+    out = cells.copy()
+    out["hidden"] = False
+    concrete = cells[dims].astype(str) != TOTAL
+    for _, table in out.groupby([concrete[d] for d in dims], sort=False):
+        keys = [d for d in dims if (table[d].astype(str) != TOTAL).all()]
+        small = (table["n"] < min_n).to_numpy()
+        sets = (
+            table.groupby(keys[:-1], sort=False).ngroup().to_numpy()
+            if len(keys) > 1
+            else np.zeros(len(table), int)
+        )
+        extra = complementary(small, table["n"].to_numpy(), sets)
+        out.loc[table.index, "hidden"] = small | extra
+    return out

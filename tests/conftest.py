@@ -12,6 +12,7 @@ afterwards. Without a PostgreSQL server its tests are skipped locally and fail i
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import secrets
@@ -267,6 +268,55 @@ def demo_built(request, run_id) -> Callable[[str], dict]:
         return shared.built_once(run_id, f"demo-{kind}", build)
 
     return get
+
+
+USES_DEMO = pytest.StashKey[bool]()
+
+
+# The modules that take longest, longest first (measured: `--durations`). Under xdist (`--dist
+# loadscope`) modules are handed to the workers in collection order, so these go first and the short
+# ones fill in at the end, rather than one worker running a long module alone while the other idles.
+LONGEST_FIRST = (
+    "tests/test_export_stream.py",
+    "tests/staff/test_releases.py",
+    "tests/analysis/test_disclosure.py",
+    "tests/test_demo.py",
+    "tests/staff/test_audit.py",
+    "tests/staff/test_review.py",
+    "tests/test_privacy.py",
+    "tests/browser/test_staff.py",
+    "tests/browser/test_journey.py",
+    "tests/fuzz/test_forms.py",
+    "tests/test_serving.py",
+    "tests/soak/test_soak.py",
+    "tests/test_synthetic.py",
+    "tests/browser/test_javascript.py",
+    "tests/browser/test_safeguarding.py",
+)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    config.stash[USES_DEMO] = any("demo_built" in getattr(item, "fixturenames", ()) for item in items)
+    if "PYTEST_XDIST_WORKER" in os.environ:  # each module's own order is kept (a stable sort)
+        rank = {path: n for n, path in enumerate(LONGEST_FIRST)}
+        items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def demo_built_early(request) -> None:
+    """With xdist, the first two workers build the run's demo at their start, gw0 on PostgreSQL and
+    gw1 on SQLite, if any collected test uses it: built on first use instead, a worker whose tests
+    need it while the other builds it would wait idle for a minute. A failure here is left for the
+    tests that use the demo to meet (and report) when they build it themselves."""
+    number = shared.worker_number()
+    if (
+        "PYTEST_XDIST_WORKER" not in os.environ
+        or number > 1
+        or not request.config.stash.get(USES_DEMO, False)
+    ):
+        return
+    with contextlib.suppress(Exception, pytest.skip.Exception, pytest.fail.Exception):
+        request.getfixturevalue("demo_built")(DATABASES[::-1][number])
 
 
 @pytest.fixture(scope="session")

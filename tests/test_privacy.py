@@ -201,7 +201,7 @@ def story(request, tmp_path_factory) -> Story:
     assert runner.invoke(args=publish).exit_code == 0
     story.seen["after"] = _look(story, lead, reviewer, tmp_path)
     story.seen["codes"] = {"csv": csv_rows(lead.post(f"/school/{URN}/waves/{story.wave_id}/codes",
-                                                     data={"format": "csv"}))}  # fmt: skip
+                                                     data={"format": "csv", "confirm": "yes"}))}  # fmt: skip
 
     with app.app_context():
         story.seen["before purge"] = {"events": count(AuditEvent), "responses": count(Response),

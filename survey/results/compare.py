@@ -236,7 +236,13 @@ def _compare_gap(
         found = analysis.gaps(wave_rows, group, measure, by="school_urn")
     found = found[found[group].astype(str) == level]
     hidden = found.set_index("school_urn")["suppressed_reason"].dropna()
-    shown = found[~found["suppressed"]].copy()
+    fitted, shown = _fit_gap(found[~found["suppressed"]].copy())
+    page.facts["_rows"] = shown
+    return fitted, hidden, "Gap to the rest of the school"
+
+
+def _fit_gap(shown: pd.DataFrame) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """The funnel of the schools' gaps shown (none from fewer than two), and each one's position."""
     fitted = None
     if len(shown) >= 2:
         effective = 1 / (1 / shown["n"] + 1 / shown["comparison_n"])
@@ -252,8 +258,18 @@ def _compare_gap(
         shown["position"] = shown["school_urn"].map(_positions(fitted))
     else:
         shown["position"] = None
-    page.facts["_rows"] = shown
-    return fitted, hidden, "Gap to the rest of the school"
+    return fitted, shown
+
+
+def hide_gap_schools(national: dict, hide: set[int]) -> dict:
+    """`compare_gap_national`'s item with the schools of `hide` hidden too (the release's disclosure
+    control, `survey.results.release_disclosure`), its funnel fitted without them."""
+    rows = national["rows"]
+    newly = rows["school_urn"].astype(int).isin(hide).to_numpy()
+    fitted, shown = _fit_gap(rows[~newly].drop(columns="position").copy())
+    hidden = dict(national["hidden"])
+    hidden.update({str(int(urn)): "complementary" for urn in rows.loc[newly, "school_urn"]})
+    return national | {"fitted": fitted, "hidden": hidden, "rows": shown}
 
 
 def _positions(fitted: pd.DataFrame) -> pd.Series:

@@ -1,4 +1,5 @@
-"""Publishing a release: snapshot → `analysis` → tables → written in one transaction → current.
+"""Publishing a release: snapshot → `analysis` → tables → disclosure control and its audit
+(`survey.results.release_disclosure`) → written in one transaction → current.
 
 Runs in the worker (`survey.results.jobs`), from `flask --app survey publish-results`, from the
 admin's "Publish now" button and inline in `flask demo`. A failed run leaves the previous release
@@ -18,7 +19,7 @@ from sqlalchemy import delete, select, text, update
 from ..data import questionnaires as loaded
 from ..extensions import db
 from ..models import Release, ReleaseItem, ReleaseSchool, ReleaseStatus, Response, Wave, utcnow
-from . import build, snapshot, store
+from . import build, release_disclosure, snapshot, store
 from .scored import snapshot as taken_in
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,7 @@ def _build(release: Release, now: datetime) -> None:
     db.session.commit()
     carry = build.Carry(previous, frozenset((p.school_id, p.wave_id) for p in parts if p.rereleased))
     items: dict = {}
+    checked = release_disclosure.Checked()
     questionnaires = db.session.scalars(
         select(Wave.questionnaire_id).distinct().order_by(Wave.questionnaire_id)
     )
@@ -119,7 +121,12 @@ def _build(release: Release, now: datetime) -> None:
         results = taken_in(questionnaire_id)
         if results.scored.empty:
             continue
-        items.update(build.questionnaire_items(results, carry))
+        found = dict(build.questionnaire_items(results, carry))
+        # Disclosure control over every table published together, then the LP attacker's audit:
+        # any finding refuses the release (logged without values; the previous one stays).
+        checked.add(release_disclosure.control(results, found))
+        items.update(found)
+    release_disclosure.refuse_if_findings(checked)
     items.update(build.comment_items(release.id, carry))
     store.write(release.id, items)
     release.responses = sum(p.responses for p in parts)

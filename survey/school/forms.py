@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -42,39 +43,48 @@ class WaveForm(FlaskForm):
 
 
 class RosterForm(FlaskForm):
+    """In the page's language: the wave page is in Welsh too."""
+
     roster = FileField(
-        "Upload the roster",
-        description="A CSV file with one row per pupil. Use your own pupil references, never names.",
+        _l("Upload the roster"),
+        description=_l("A CSV file with one row per pupil. Use your own pupil references, never names."),
         validators=[
-            FileRequired(message="Choose a CSV file to upload"),
-            FileAllowed(["csv"], message="The roster must be a CSV file"),
+            FileRequired(message=_l("Choose a CSV file to upload")),
+            FileAllowed(["csv"], message=_l("The roster must be a CSV file")),
         ],
         widget=GovFileInput(),
     )
-    submit = SubmitField("Upload the roster", widget=GovSubmitInput())
+    submit = SubmitField(_l("Upload the roster"), widget=GovSubmitInput())
 
 
 class ClassSessionForm(FlaskForm):
+    """In the page's language: the wave page is in Welsh too."""
+
     name = StringField(
-        "Class name",
-        description="For example, 8B. Pupils in an anonymous session answer the About you "
-        "questions themselves.",
+        _l("Class name"),
+        description=_l(
+            "For example, 8B. Pupils in an anonymous session answer the About you questions themselves."
+        ),
         validators=[
-            DataRequired(message="Enter the class name"),
-            Length(max=60, message="Use 60 characters or fewer"),
+            DataRequired(message=_l("Enter the class name")),
+            Length(max=60, message=_l("Use 60 characters or fewer")),
         ],
         filters=[strip],
         widget=GovTextInput(),
     )
     count = IntegerField(
-        "Number of codes",
+        _l("Number of codes"),
         validators=[
-            InputRequired(message="Enter the number of codes"),
-            NumberRange(min=1, max=MAX_CLASS_CODES, message=f"Enter a number from 1 to {MAX_CLASS_CODES}"),
+            InputRequired(message=_l("Enter the number of codes")),
+            NumberRange(
+                min=1,
+                max=MAX_CLASS_CODES,
+                message=_l("Enter a number from 1 to %(max)s", max=MAX_CLASS_CODES),
+            ),
         ],
         widget=GovTextInput(),
     )
-    submit = SubmitField("Open the session and print codes", widget=GovSubmitInput())
+    submit = SubmitField(_l("Open the session and print codes"), widget=GovSubmitInput())
 
 
 class TrustedAdultForm(FlaskForm):

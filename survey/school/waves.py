@@ -11,6 +11,8 @@ from datetime import date, timedelta
 import pandas as pd
 import segno
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -87,20 +89,25 @@ def wave(urn: int, wave_id: int):
     if form.validate_on_submit():
         data = form.roster.data.read(MAX_ROSTER_BYTES + 1)
         if len(data) > MAX_ROSTER_BYTES:
-            form.roster.errors.append("The file must be smaller than 2 MB")
+            form.roster.errors.append(_("The file must be smaller than 2 MB"))
         else:
             try:
                 years = loaded.definition(wave.questionnaire_id, wave.questionnaire_version).years
                 check = check_roster(io.BytesIO(data), years)
             except ImportProblems as error:
                 problems = error.problems
-                form.roster.errors.append(
-                    f"The file has {len(problems)} problem{'s' if len(problems) != 1 else ''}; "
-                    "nothing was saved. Correct them and upload it again."
-                )
+                form.roster.errors.append(_problems_message(len(problems)))
             else:
                 return _roster_preview(school, wave, check, data.decode("utf-8-sig"))
     return _wave_page(school, wave, form=form, problems=problems)
+
+
+def _problems_message(count: int) -> str:
+    return ngettext(
+        "The file has %(num)d problem; nothing was saved. Correct it and upload it again.",
+        "The file has %(num)d problems; nothing was saved. Correct them and upload it again.",
+        count,
+    )
 
 
 def _wave_page(
@@ -171,7 +178,7 @@ def save_roster(urn: int, wave_id: int):
         )
     except ImportProblems as error:  # the questionnaire's years cannot change, but be safe
         form = RosterForm(formdata=None)
-        form.roster.errors.append(f"The file has {len(error.problems)} problems; nothing was saved.")
+        form.roster.errors.append(_problems_message(len(error.problems)))
         return _wave_page(school, wave, form=form, problems=error.problems), 400
     flash(f"Roster saved: {added} pupils added, {updated} updated.")
     return redirect(url_for("school.wave", urn=urn, wave_id=wave_id))
@@ -220,13 +227,13 @@ def codes(urn: int, wave_id: int):
     if scope == "class":
         class_name = request.form.get("class", "")
         if class_name not in wave_data.roster_class_names(wave, school):
-            errors["class"] = "Choose a class on the roster"
+            errors["class"] = _("Choose a class on the roster")
     elif scope == "pupil":
         reference = request.form.get("reference", "").strip()
         if not reference:
-            errors["reference"] = "Enter the pupil’s reference, as on your roster"
+            errors["reference"] = _("Enter the pupil’s reference, as on your roster")
         elif not PUPIL_REFERENCE.fullmatch(reference):
-            errors["reference"] = (
+            errors["reference"] = _(
                 "Enter a reference as on your roster: letters, digits, hyphens and underscores"
             )
     if not errors:

@@ -14,9 +14,8 @@ from hypothesis import strategies as st
 
 import analysis.disclosure
 from analysis.__main__ import main
-from analysis._suppression import complementary
 from analysis.disclosure import TOTAL, audit, feasible_ranges, primary, protect, stable_groups
-from testing.disclosure_data import pupils, release
+from testing.disclosure_data import pupils, release, table_by_table
 
 NESTED = ["la", "school", "fsm", "sen"]
 HIERARCHY = {"school": "la"}
@@ -27,24 +26,6 @@ def nested_release(schools: int, sizes=(8, 40), seed: int = 1) -> pd.DataFrame:
     return release(
         pupils(schools, max(1, schools // 10), sizes, seed), ["fsm", "sen"], [("fsm", "sen")], None
     )
-
-
-def table_by_table(cells: pd.DataFrame, dims: list[str]) -> pd.DataFrame:
-    """Today's suppression: each table on its own, small rows and then complements within each set."""
-    out = cells.copy()
-    out["hidden"] = False
-    concrete = cells[dims].astype(str) != TOTAL
-    for _, table in out.groupby([concrete[d] for d in dims], sort=False):
-        keys = [d for d in dims if (table[d].astype(str) != TOTAL).all()]
-        small = (table["n"] < 10).to_numpy()
-        sets = (
-            table.groupby(keys[:-1], sort=False).ngroup().to_numpy()
-            if len(keys) > 1
-            else np.zeros(len(table), int)
-        )
-        extra = complementary(small, table["n"].to_numpy(), sets)
-        out.loc[table.index, "hidden"] = small | extra
-    return out
 
 
 def test_the_docstring_examples_run():
@@ -114,6 +95,38 @@ def test_protect_hides_a_lone_school_in_an_la_from_the_la_table():
     hidden_schools = set(out.loc[out["hidden"] & (out["school"] != "*"), "school"])
     assert 1 in hidden_schools and len(hidden_schools) >= 2
     assert audit(out, ["la", "school", "fsm"], hierarchy=HIERARCHY).empty
+
+
+def test_kept_cells_are_never_hidden_and_given_ones_stay_hidden():
+    cells = pd.DataFrame(
+        {
+            "la": ["E1"] * 12,
+            "school": [1, 1, 1, 2, 2, 2, 3, 3, 3, "*", "*", "*"],
+            "fsm": ["*", "Y", "N"] * 4,
+            "n": [30, 4, 26, 50, 20, 30, 60, 25, 35, 140, 49, 91],
+        }
+    )
+    totals = (cells["fsm"] == "*").to_numpy()
+    unpublished = ((cells["school"] == "*") & (cells["fsm"] != "*")).to_numpy()  # the LA's split
+    out = protect(cells, ["la", "school", "fsm"], hierarchy=HIERARCHY, keep=totals, hidden=unpublished)
+    assert not out.loc[totals, "hidden"].any()
+    assert out.loc[unpublished, "hidden"].all() and (out.loc[unpublished, "reason"] == "given").all()
+    # with the LA's split unknown, school 1's complement is enough: no other school is touched
+    assert set(out.loc[out["hidden"] & (out["school"] != "*"), "school"]) == {1}
+    assert audit(out, ["la", "school", "fsm"], hierarchy=HIERARCHY).empty
+
+
+def test_a_count_only_a_kept_cell_could_protect_is_an_error_unless_capped_by_it():
+    # 12 pupils, 3 FSM: with the total kept, the 3 can never reach 13
+    cells = pd.DataFrame({"fsm": ["*", "Y", "N"], "n": [12, 3, 9]})
+    with pytest.raises(RuntimeError, match="cannot be protected"):
+        protect(cells, ["fsm"], keep=[True, False, False])
+    # ...but the attacker learns no more than the stated 12 when both parts are hidden: 0 to 12
+    ceiling = [np.inf, 12, 12]
+    out = protect(cells, ["fsm"], keep=[True, False, False], ceiling=ceiling)
+    assert out["hidden"].tolist() == [False, True, True]
+    assert audit(out, ["fsm"], ceiling=ceiling).empty
+    assert len(audit(out, ["fsm"])) == 2  # without it: 0 to 12 is short of 13 and of 19
 
 
 # ------------------------------------------------------------------------------------------------

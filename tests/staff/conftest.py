@@ -9,6 +9,7 @@ responses), a copy of the run's demo (loaded once per run); tests must only read
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +20,7 @@ from survey.models import Role, School, ScopeKind
 
 from ..conftest import make_app
 from ..databases import AppState
+from ..pages import check_page
 
 PASSWORD = "correct horse battery staple"
 USERS = {
@@ -129,3 +131,24 @@ def demo_client_as(demo_app):
         return client
 
     return make
+
+
+def preview(client, wave_id: int, text: str, name="roster.csv"):
+    """Upload a roster: the page that shows how it was read (or its problems). Nothing is saved."""
+    return client.post(
+        f"/school/100001/waves/{wave_id}/",
+        data={"roster": (io.BytesIO(text.encode()), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def upload(client, wave_id: int, text: str, name="roster.csv"):
+    """Upload a roster and, if it was read without problems, save it as previewed."""
+    response = preview(client, wave_id, text, name)
+    page = check_page(response)
+    form = page.find("form", action=f"/school/100001/waves/{wave_id}/roster")
+    if form is None:
+        return response
+    return client.post(
+        form["action"], data={i["name"]: i["value"] for i in form.select("input[type=hidden]")}
+    )

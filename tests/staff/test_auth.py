@@ -260,5 +260,10 @@ def test_the_sign_in_page_in_welsh_and_other_staff_pages_marked_english(anonymou
     )
     assert overview.find("button", string="Allgofnodi")
     # Pages not yet in Welsh stay English, and say so, whatever the language chosen.
-    page = check_page(anonymous_client.get(overview.select_one("tbody a")["href"]))
+    page = check_page(
+        anonymous_client.get(overview.find("a", string="Dewis gyda phwy y gall disgyblion siarad")["href"])
+    )
     assert page.html["lang"] == "en" and page.find("button", string="Sign out")
+    # The wave page is in Welsh (tests/staff/test_school.py checks it in full).
+    wave = check_page(anonymous_client.get(overview.select_one("tbody a")["href"]))
+    assert wave.html["lang"] == "cy" and wave.find("button", string="Allgofnodi")

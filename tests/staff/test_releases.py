@@ -8,6 +8,7 @@ next release; a withdrawal is gone after the next release; a failed release leav
 from __future__ import annotations
 
 import io
+import logging
 import re
 from datetime import timedelta
 
@@ -21,7 +22,8 @@ from survey.data import withdraw
 from survey.data.export import export_frame
 from survey.extensions import db
 from survey.models import AuditEvent, Release, ReleaseItem, ReleaseStatus, Response, School, Wave, utcnow
-from survey.results import build, store
+from survey.results import build, release_disclosure, store
+from survey.results.policy import HIDDEN
 from survey.results.publish import PublishError, publish
 from survey.results.scored import RELEASED_IDS_SQL
 
@@ -329,7 +331,9 @@ def test_markers_allow_for_every_comparison_and_a_two_level_split_shows_one_row(
     assert len(rows) == 2  # free school meals yes / no is one comparison: one row, not its mirror
     words = {"Higher: a clear difference", "Lower: a clear difference", "No clear difference",
              "Too few pupils to tell"}  # fmt: skip
-    assert rows[1][-1] in words
+    # Disclosure control across the release may hide the row (every figure then says so, with no
+    # verdict); otherwise the marker is in words.
+    assert rows[1][-1] in words or (rows[1][1] == HIDDEN and rows[1][-1] == "")
     lost = school_lead_client.get("/school/100001/results/lost-learning-groups.csv?group=gender")
     assert "What it shows" in lost.get_data(as_text=True).splitlines()[0]
     page = school_lead_client.get("/school/100001/results?group=fsm").get_data(as_text=True)
@@ -427,3 +431,39 @@ def test_a_release_stored_before_the_tables_were_split_still_shows_the_same_tabl
     store._large.clear()
     school_results._shown.clear()
     assert _tables_on(school_lead_client, f"/school/100001/results{query}") == split
+
+
+def test_a_release_the_attacker_can_break_is_refused_and_logged_without_values(
+    loaded, wave, monkeypatch, caplog
+):
+    _add(loaded, wave, 40, "A")
+    _publish(loaded)
+    with loaded.app_context():
+        previous = db.session.scalar(select(Release.id).where(Release.status == ReleaseStatus.PUBLISHED))
+    _add(loaded, wave, 12, "B", urn=100002)
+    protect_items = release_disclosure.apply
+
+    def forgetful(results, control, items):
+        """A table builder that forgot to hide small groups: the audit reads what items show."""
+        protect_items(results, control, items)
+        for (kind, _), every in items.items():
+            if kind not in ("disproportionality", "disproportionality-las"):
+                continue
+            for frame in every.values():  # one area's cells of each outcome
+                if len(frame):
+                    frame["hidden"] = frame["hidden"] & (frame["_n"] >= 10)
+
+    monkeypatch.setattr(release_disclosure, "apply", forgetful)
+    caplog.set_level(logging.INFO, logger="survey.results")
+    with loaded.app_context(), pytest.raises(PublishError, match="DisclosureError"):
+        publish("test")
+    with loaded.app_context():
+        failed = db.session.scalar(select(Release).order_by(Release.id.desc()))
+        assert failed.status is ReleaseStatus.FAILED and failed.failure == "DisclosureError"
+        current = db.session.scalar(
+            select(Release.id).where(Release.status == ReleaseStatus.PUBLISHED).order_by(Release.id.desc())
+        )
+        assert current == previous  # the previous release stays
+    (refused,) = [r.getMessage() for r in caplog.records if "refused the release" in r.getMessage()]
+    assert "national-secondary:" in refused and ":question:" in refused and " × " in refused
+    assert "100001" not in refused and "100002" not in refused  # tables and counts, no school, no value

@@ -18,6 +18,7 @@ from survey.models import AuditEvent, PupilCode, RosterEntry, School
 from survey.results.policy import HIDDEN
 
 from ..pages import check_page
+from .conftest import preview, upload
 
 HEADER = "pupil_reference,year_group,gender,ethnicity_major,ethnicity_minor,sen,fsm,eal,looked_after,class\n"
 
@@ -40,27 +41,6 @@ def wave_id(school_lead_client):
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     return int(re.search(r"/waves/(\d+)/", response.headers["Location"]).group(1))
-
-
-def preview(client, wave_id: int, text: str, name="roster.csv"):
-    """Upload a roster: the page that shows how it was read (or its problems). Nothing is saved."""
-    return client.post(
-        f"/school/100001/waves/{wave_id}/",
-        data={"roster": (io.BytesIO(text.encode()), name)},
-        content_type="multipart/form-data",
-    )
-
-
-def upload(client, wave_id: int, text: str, name="roster.csv"):
-    """Upload a roster and, if it was read without problems, save it as previewed."""
-    response = preview(client, wave_id, text, name)
-    page = check_page(response)
-    form = page.find("form", action=f"/school/100001/waves/{wave_id}/roster")
-    if form is None:
-        return response
-    return client.post(
-        form["action"], data={i["name"]: i["value"] for i in form.select("input[type=hidden]")}
-    )
 
 
 def test_overview_lists_the_school_and_its_waves(school_lead_client, wave_id):
@@ -545,3 +525,45 @@ def test_results_views_and_exports_are_audited(demo_client_as, demo_app):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == before + 2
     assert [e.action for e in events] == ["export_table", "view_results"]
     assert events[0].detail["table"] == "scales" and events[0].actor == "lead@demo.example"
+
+
+def test_the_wave_page_in_welsh(school_lead_client, wave_id):
+    """The wave page follows the Welsh chosen on the language switch: its words, form labels and error
+    messages; the importer's line-by-line problems stay English and are marked so."""
+    school_lead_client.get("/staff/language/cy")
+    url = f"/school/100001/waves/{wave_id}/"
+    page = check_page(school_lead_client.get(url))
+    assert page.html["lang"] == "cy"
+    assert (
+        page.find("h2", id="section-roster").get_text(strip=True) == "1. Llwytho’r rhestr ddisgyblion i fyny"
+    )
+    assert page.select_one("label[for=roster]").get_text(strip=True) == "Llwytho’r rhestr i fyny"
+    assert page.select_one("label[for=class-name]").get_text(strip=True) == "Enw’r dosbarth"
+    assert "1 Ionawr 2026 i 1 Ionawr 2030" in page.get_text(" ", strip=True)
+    assert page.find("button", string="Argraffu slipiau’r codau")
+    not_csv = check_page(upload(school_lead_client, wave_id, "hello", name="roster.exe"))
+    summary = not_csv.select_one(".govuk-error-summary")
+    assert "Mae problem" in summary.get_text() and "Rhaid i’r rhestr fod yn ffeil CSV" in summary.get_text()
+    bad = check_page(upload(school_lead_client, wave_id, HEADER + "John Smith,99,F,WHIT,WBRI,N,N,N,N,7A\n"))
+    assert (
+        "Mae 2 broblem yn y ffeil; chafodd dim byd ei gadw"
+        in bad.select_one(".govuk-error-summary").get_text()
+    )
+    problems = bad.select_one(".govuk-inset-text ul")
+    assert problems["lang"] == "en" and "line 2, column 'pupil_reference'" in problems.get_text()
+    too_many = school_lead_client.post(
+        f"/school/100001/waves/{wave_id}/class-sessions", data={"class-name": "8B", "class-count": "500"}
+    )
+    assert too_many.status_code == 400
+    assert "Rhowch rif o 1 i 60" in check_page(too_many).select_one(".govuk-error-summary").get_text()
+    no_reference = school_lead_client.post(
+        f"/school/100001/waves/{wave_id}/codes", data={"format": "slips", "scope": "pupil", "reference": ""}
+    )
+    assert no_reference.status_code == 400
+    assert (
+        "Rhowch gyfeirnod y disgybl" in check_page(no_reference).select_one(".govuk-error-message").get_text()
+    )
+    # In English, the same page is as before.
+    school_lead_client.get("/staff/language/en")
+    english = check_page(school_lead_client.get(url))
+    assert english.html["lang"] == "en" and english.find("h2", string="1. Upload the roster")

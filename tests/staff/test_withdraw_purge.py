@@ -27,7 +27,7 @@ from survey.models import (
 )
 
 from ..pages import check_page
-from .conftest import USERS
+from .conftest import USERS, upload
 
 # Both databases: withdrawal and purge delete across tables, each database with its own SQL and cascades.
 pytestmark = pytest.mark.both_databases
@@ -249,8 +249,7 @@ def test_a_withdrawn_pupil_stays_withdrawn(admin_client, school_lead_client, loa
         "pupil_reference,year_group,gender,ethnicity_major,ethnicity_minor,sen,fsm,eal,looked_after,class\n"
     )
     roster += "".join(f"{ref},8,F,WHIT,WBRI,N,N,N,N,8B\n" for ref in ("P001", "P002", "P003", "P004"))
-    uploaded = school_lead_client.post(f"/school/100001/waves/{wave}/", content_type="multipart/form-data",
-                                       data={"roster": (io.BytesIO(roster.encode()), "roster.csv")})  # fmt: skip
+    uploaded = upload(school_lead_client, wave, roster)
     assert uploaded.status_code == 302
     with loaded.app_context():
         entries = {e.pupil_reference: e for e in db.session.scalars(sa.select(RosterEntry))}
@@ -258,11 +257,15 @@ def test_a_withdrawn_pupil_stays_withdrawn(admin_client, school_lead_client, loa
         assert [ref for ref, e in sorted(entries.items()) if e.withdrawn_at] == ["P001"]
 
     slips = check_page(
-        school_lead_client.post(f"/school/100001/waves/{wave}/codes", data={"format": "slips"})
+        school_lead_client.post(
+            f"/school/100001/waves/{wave}/codes", data={"format": "slips", "confirm": "yes"}
+        )
     )
     printed = [text(m) for m in slips.select(".app-slip__meta:not([lang])")]
     assert printed == ["Hillside Academy · Class 8B · P003", "Hillside Academy · Class 8B · P004"]
-    codes = school_lead_client.post(f"/school/100001/waves/{wave}/codes", data={"format": "csv"})
+    codes = school_lead_client.post(
+        f"/school/100001/waves/{wave}/codes", data={"format": "csv", "confirm": "yes"}
+    )
     rows = csv.DictReader(io.StringIO(codes.get_data(as_text=True).lstrip("\ufeff")))
     assert [row["reference"] for row in rows] == ["P003", "P004"]
     assert count(loaded, PupilCode, PupilCode.roster_entry_id == entries["P001"].id) == 0
