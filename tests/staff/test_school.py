@@ -567,3 +567,41 @@ def test_the_wave_page_in_welsh(school_lead_client, wave_id):
     school_lead_client.get("/staff/language/en")
     english = check_page(school_lead_client.get(url))
     assert english.html["lang"] == "en" and english.find("h2", string="1. Upload the roster")
+
+
+def test_the_roster_preview_and_the_reprint_confirmation_in_welsh(school_lead_client, wave_id):
+    school_lead_client.get("/staff/language/cy")
+    page = check_page(preview(school_lead_client, wave_id, MIS_EXPORT))
+    assert page.html["lang"] == "cy"
+    assert page.h1.get_text(strip=True) == "Gwiriwch sut cafodd eich rhestr ei darllen"
+    assert "Mae 7 disgybl yn y ffeil, mewn 6 dosbarth." in page.get_text(" ")
+    assert page.select_one("#roster-values th").get_text(strip=True) == "Colofn"
+    assert page.select_one("#roster-values tbody td[lang=en]")  # how a value was read: English
+    assert page.find("button", string="Cadw’r rhestr")
+    assert upload(school_lead_client, wave_id, roster_csv(12)).status_code == 302
+    again = check_page(preview(school_lead_client, wave_id, roster_csv(13)))
+    assert (
+        "bydd 12 sydd ar y rhestr yn barod yn cael eu diweddaru, a 1 yn cael eu hychwanegu"
+        in again.get_text(" ")
+    )
+    school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data={"format": "csv"})
+    confirm = check_page(
+        school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data={"format": "slips"})
+    )
+    assert confirm.html["lang"] == "cy"
+    assert confirm.h1.get_text(strip=True) == "Bydd 12 cod printiedig yn stopio gweithio"
+    assert "Mae gan 12 disgybl god ond dydyn nhw ddim wedi dechrau." in confirm.get_text(" ")
+    assert confirm.find("button", string="Creu codau newydd")
+    one = check_page(
+        school_lead_client.post(
+            f"/school/100001/waves/{wave_id}/codes",
+            data={"format": "slips", "scope": "pupil", "reference": "P0002"},
+        )
+    )
+    assert one.h1.get_text(strip=True) == "Bydd y cod ar slip printiedig P0002 yn stopio gweithio"
+    school_lead_client.get("/staff/language/en")
+    english = check_page(
+        school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data={"format": "slips"})
+    )
+    assert english.html["lang"] == "en"
+    assert "12 pupils have a code but have not started." in english.get_text(" ")
