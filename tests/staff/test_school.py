@@ -605,3 +605,21 @@ def test_the_roster_preview_and_the_reprint_confirmation_in_welsh(school_lead_cl
     )
     assert english.html["lang"] == "en"
     assert "12 pupils have a code but have not started." in english.get_text(" ")
+
+
+def test_code_slips_in_welsh_keep_their_english_and_welsh_lines(school_lead_client, wave_id):
+    school_lead_client.get("/staff/language/cy")
+    page = check_page(
+        school_lead_client.post(
+            f"/school/100001/waves/{wave_id}/class-sessions", data={"class-name": "8B", "class-count": "2"}
+        )
+    )
+    assert page.html["lang"] == "cy" and page.h1.get_text(strip=True) == "2 slip cod"
+    assert page.select_one(".app-slip-group > h2").get_text(" ", strip=True) == "Dosbarth 8B: 2 slip"
+    assert "Argraffwch neu cadwch y dudalen hon nawr." in page.select_one(".govuk-warning-text").get_text()
+    for slip in page.select(".app-slip"):  # the slips are for pupils: English and Welsh, each marked
+        assert (
+            "keep it to yourself"
+            in slip.select_one("[lang=en]:-soup-contains('keep it to yourself')").get_text()
+        )
+        assert slip.select_one("[lang=cy]:-soup-contains('cadwa fe i ti dy hun')")
