@@ -89,6 +89,14 @@ def test_the_not_started_list_is_by_class_in_natural_order_and_audited(school_le
     with loaded.app_context():
         event = db.session.scalars(sa.select(AuditEvent).filter_by(action="view_not_started")).one()
         assert event.detail["count"] == 21 and "A007" not in str(event.detail)
+    # In Welsh, for a teacher who reads Welsh: the same list, the words in Welsh.
+    school_lead_client.get("/staff/language/cy")
+    welsh = check_page(school_lead_client.get(f"/school/100001/waves/{wave_id}/not-started"))
+    assert welsh.html["lang"] == "cy" and welsh.h1.get_text(strip=True) == "21 disgybl heb ddechrau eto"
+    group = welsh.select_one(".app-print-group")
+    assert group.h2.get_text(strip=True) == "Dosbarth 7A: 6 heb ddechrau"
+    assert "Yn cau" in group.p.get_text() and group.find("li").get_text(strip=True) == "A007"
+    assert welsh.find("a", string="Yn ôl i’r cyfraddau ymateb")
 
 
 @pytest.fixture
