@@ -153,3 +153,20 @@ def test_admins_can_make_a_safeguarding_lead(admin_client, loaded, schools):
 
         user = db.session.scalar(sa.select(User).filter_by(email="new-dsl@a.example"))
         assert user.role is Role.SAFEGUARDING_LEAD and [s.urn for s in user.schools] == [100001]
+
+
+def test_needs_attention_in_welsh(loaded, concern):
+    """The DSL's list follows the Welsh chosen on the switch; what the pupil wrote is shown as written."""
+    dsl = _dsl(loaded)
+    dsl.get("/staff/language/cy")
+    page = check_page(dsl.get("/school/100001/safeguarding/"))
+    assert page.html["lang"] == "cy" and page.h1.get_text(strip=True) == "Angen sylw"
+    assert page.select_one("caption").get_text(strip=True) == "1 pryder agored"
+    assert [th.get_text(strip=True) for th in page.select("thead th")] == [
+        "Wedi’i nodi", "Beth ysgrifennodd y disgybl", "Cyflwr"
+    ]  # fmt: skip
+    assert page.find("strong", string="Newydd") and "hits me at home" in page.get_text()
+    assert page.select_one(".govuk-breadcrumbs").get_text(" ", strip=True).startswith("Angen sylw")
+    closed = check_page(dsl.get("/school/100001/safeguarding/?show=closed"))
+    assert closed.h1.get_text(strip=True) == "Pryderon sydd wedi’u cau"
+    assert "Dim pryderon wedi’u cau." in closed.get_text()
