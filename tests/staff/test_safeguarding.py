@@ -170,3 +170,40 @@ def test_needs_attention_in_welsh(loaded, concern):
     closed = check_page(dsl.get("/school/100001/safeguarding/?show=closed"))
     assert closed.h1.get_text(strip=True) == "Pryderon sydd wedi’u cau"
     assert "Dim pryderon wedi’u cau." in closed.get_text()
+
+
+def test_a_concern_in_welsh_with_its_forms_and_errors(loaded, concern):
+    dsl = _dsl(loaded)
+    dsl.get("/staff/language/cy")
+    base = f"/school/100001/safeguarding/{concern}"
+    page = check_page(dsl.get(base))
+    assert page.html["lang"] == "cy" and page.h1.get_text(strip=True) == "Pryder diogelu posibl"
+    assert (
+        page.select_one("label[for=acknowledge-note]").get_text(strip=True)
+        == "Beth rydych chi’n ei wneud am y peth"
+    )
+    assert page.find("h2", string="Darganfod pwy ysgrifennodd hyn: dau berson yn cytuno")
+    question = page.find(
+        "span", attrs={"lang": "en"}, string="What is one thing that would make school better for you?"
+    )
+    assert question  # the question as the pupil saw it: English, marked so
+    assert "hits me at home" in page.get_text()
+    missing = check_page(dsl.post(f"{base}/acknowledge", data={"acknowledge-note": " "}))
+    summary = missing.select_one(".govuk-error-summary").get_text()
+    assert (
+        "Mae problem" in summary
+        and "Ysgrifennwch nodyn yn dweud beth rydych chi’n ei wneud am y peth" in summary
+    )
+    alone = check_page(
+        dsl.post(
+            f"{base}/reveal",
+            data={"reveal-reason": "Risg", "reveal-email": "dsl@a.example", "reveal-password": PASSWORD},
+        )
+    )
+    assert "Rhaid i’r ail berson fod yn rhywun arall" in alone.select_one(".govuk-error-summary").get_text()
+    assert (
+        dsl.post(f"{base}/acknowledge", data={"acknowledge-note": "Siarad â’r pennaeth blwyddyn"}).status_code
+        == 302
+    )
+    done = check_page(dsl.get(base)).get_text(" ", strip=True)
+    assert "Wedi’i gydnabod" in done and "gan dsl@a.example: Siarad â’r pennaeth blwyddyn" in done
