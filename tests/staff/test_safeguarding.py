@@ -131,8 +131,15 @@ def test_two_people_agree_to_reveal_the_reference(loaded, concern):
 
 
 def test_the_dsl_can_read_what_raises_a_flag(loaded, concern):
-    text = check_page(_dsl(loaded).get("/school/safeguarding/keywords")).get_text(" ", strip=True)
+    dsl = _dsl(loaded)
+    text = check_page(dsl.get("/school/safeguarding/keywords")).get_text(" ", strip=True)
     assert "hit* me" in text and "scared ... go home" in text and "nharo" in text
+    dsl.get("/staff/language/cy")
+    welsh = check_page(dsl.get("/school/safeguarding/keywords"))
+    assert welsh.html["lang"] == "cy" and welsh.h1.get_text(strip=True) == "Beth sy’n codi baner ddiogelu"
+    assert [h2.get_text(strip=True) for h2 in welsh.select("h2.govuk-heading-l")] == ["Saesneg", "Cymraeg"]
+    assert welsh.select_one(".app-keywords[lang=en]:-soup-contains('hit* me')")
+    assert welsh.select_one(".app-keywords[lang=cy]:-soup-contains('nharo')")
 
 
 def test_admins_can_make_a_safeguarding_lead(admin_client, loaded, schools):
