@@ -563,6 +563,15 @@ def test_the_wave_page_in_welsh(school_lead_client, wave_id):
     assert (
         "Rhowch gyfeirnod y disgybl" in check_page(no_reference).select_one(".govuk-error-message").get_text()
     )
+    # Why a code cannot be reissued comes from the data layer in English: marked so.
+    unknown = check_page(
+        school_lead_client.post(
+            f"/school/100001/waves/{wave_id}/codes",
+            data={"format": "slips", "scope": "pupil", "reference": "NOPE1"},
+        )
+    )
+    reason = unknown.select_one(".govuk-error-summary [lang=en]")
+    assert reason.get_text() == "There is no pupil with the reference NOPE1 on this wave’s roster"
     # In English, the same page is as before.
     school_lead_client.get("/staff/language/en")
     english = check_page(school_lead_client.get(url))
