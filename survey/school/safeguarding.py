@@ -10,6 +10,7 @@ school agree, the second confirming with their own password; both are recorded.
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from analysis.safeguarding import LANGUAGES, keyword_lists
@@ -166,11 +167,11 @@ def safeguarding_reveal(urn: int, concern_id: int):
     if form.validate_on_submit():
         second = users.authenticate(form.email.data, form.password.data)
         if second is not None and second.id == dsl.id:
-            form.email.errors.append("The second person must be someone else, signing in as themselves")
+            form.email.errors.append(_("The second person must be someone else, signing in as themselves"))
         elif second is None or not concerns.can_agree(second, school, dsl):
             g.reveal_failed = True
             form.email.errors.append(
-                "Enter the email address and password of another member of staff of this school"
+                _("Enter the email address and password of another member of staff of this school")
             )
         else:
             source = concerns.reveal(concern, form.reason.data, dsl=dsl, second=second)

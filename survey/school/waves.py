@@ -240,7 +240,8 @@ def codes(urn: int, wave_id: int):
         try:
             replaced = wave_data.codes_to_replace(wave, school, class_name=class_name, reference=reference)
         except wave_data.CannotReissue as problem:
-            errors["reference"] = str(problem)
+            # The data layer words it in English: marked so on a page in Welsh.
+            errors["reference"] = Markup('<span lang="en">%s</span>') % str(problem)
     if errors:
         values = {"class": class_name or "", "reference": (reference or "")[:40]}
         return _wave_page(school, wave, reissue_errors=errors, reissue_values=values), 400

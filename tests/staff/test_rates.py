@@ -64,6 +64,14 @@ def test_classes_come_lowest_rate_first_or_in_natural_order(school_lead_client, 
     by_name = check_page(school_lead_client.get(f"/school/100001/waves/{wave_id}/rates?classes=name"))
     assert [r[0] for r in _rows(by_name, "rates-class-name")] == ["7A", "9B", "10C", "11A"]
     assert by_name.find("a", string="Show the lowest rate first")
+    # In Welsh: the page's words in Welsh; the tables (labels from the results code) English, marked so.
+    school_lead_client.get("/staff/language/cy")
+    welsh = check_page(school_lead_client.get(f"/school/100001/waves/{wave_id}/rates?classes=name"))
+    assert welsh.html["lang"] == "cy" and welsh.h1.get_text(strip=True) == "Cyfraddau ymateb"
+    assert "Mae 26 o’r 47 disgybl ar y rhestr wedi gorffen (55%)." in welsh.get_text(" ")
+    assert welsh.find("a", string="Dangos y gyfradd isaf yn gyntaf")
+    assert welsh.find(id="table-rates-class-name").find_parent(attrs={"lang": "en"})
+    assert welsh.find(id="heading-rates-class-name")["lang"] == "en"
 
 
 def test_responses_per_day_count_today_and_the_days_before(school_lead_client, wave_id):
@@ -89,6 +97,14 @@ def test_the_not_started_list_is_by_class_in_natural_order_and_audited(school_le
     with loaded.app_context():
         event = db.session.scalars(sa.select(AuditEvent).filter_by(action="view_not_started")).one()
         assert event.detail["count"] == 21 and "A007" not in str(event.detail)
+    # In Welsh, for a teacher who reads Welsh: the same list, the words in Welsh.
+    school_lead_client.get("/staff/language/cy")
+    welsh = check_page(school_lead_client.get(f"/school/100001/waves/{wave_id}/not-started"))
+    assert welsh.html["lang"] == "cy" and welsh.h1.get_text(strip=True) == "21 disgybl heb ddechrau eto"
+    group = welsh.select_one(".app-print-group")
+    assert group.h2.get_text(strip=True) == "Dosbarth 7A: 6 heb ddechrau"
+    assert "Yn cau" in group.p.get_text() and group.find("li").get_text(strip=True) == "A007"
+    assert welsh.find("a", string="Yn ôl i’r cyfraddau ymateb")
 
 
 @pytest.fixture

@@ -131,8 +131,15 @@ def test_two_people_agree_to_reveal_the_reference(loaded, concern):
 
 
 def test_the_dsl_can_read_what_raises_a_flag(loaded, concern):
-    text = check_page(_dsl(loaded).get("/school/safeguarding/keywords")).get_text(" ", strip=True)
+    dsl = _dsl(loaded)
+    text = check_page(dsl.get("/school/safeguarding/keywords")).get_text(" ", strip=True)
     assert "hit* me" in text and "scared ... go home" in text and "nharo" in text
+    dsl.get("/staff/language/cy")
+    welsh = check_page(dsl.get("/school/safeguarding/keywords"))
+    assert welsh.html["lang"] == "cy" and welsh.h1.get_text(strip=True) == "Beth sy’n codi baner ddiogelu"
+    assert [h2.get_text(strip=True) for h2 in welsh.select("h2.govuk-heading-l")] == ["Saesneg", "Cymraeg"]
+    assert welsh.select_one(".app-keywords[lang=en]:-soup-contains('hit* me')")
+    assert welsh.select_one(".app-keywords[lang=cy]:-soup-contains('nharo')")
 
 
 def test_admins_can_make_a_safeguarding_lead(admin_client, loaded, schools):
@@ -153,3 +160,57 @@ def test_admins_can_make_a_safeguarding_lead(admin_client, loaded, schools):
 
         user = db.session.scalar(sa.select(User).filter_by(email="new-dsl@a.example"))
         assert user.role is Role.SAFEGUARDING_LEAD and [s.urn for s in user.schools] == [100001]
+
+
+def test_needs_attention_in_welsh(loaded, concern):
+    """The DSL's list follows the Welsh chosen on the switch; what the pupil wrote is shown as written."""
+    dsl = _dsl(loaded)
+    dsl.get("/staff/language/cy")
+    page = check_page(dsl.get("/school/100001/safeguarding/"))
+    assert page.html["lang"] == "cy" and page.h1.get_text(strip=True) == "Angen sylw"
+    assert page.select_one("caption").get_text(strip=True) == "1 pryder agored"
+    assert [th.get_text(strip=True) for th in page.select("thead th")] == [
+        "Wedi’i nodi", "Beth ysgrifennodd y disgybl", "Cyflwr"
+    ]  # fmt: skip
+    assert page.find("strong", string="Newydd") and "hits me at home" in page.get_text()
+    assert page.select_one(".govuk-breadcrumbs").get_text(" ", strip=True).startswith("Angen sylw")
+    closed = check_page(dsl.get("/school/100001/safeguarding/?show=closed"))
+    assert closed.h1.get_text(strip=True) == "Pryderon sydd wedi’u cau"
+    assert "Dim pryderon wedi’u cau." in closed.get_text()
+
+
+def test_a_concern_in_welsh_with_its_forms_and_errors(loaded, concern):
+    dsl = _dsl(loaded)
+    dsl.get("/staff/language/cy")
+    base = f"/school/100001/safeguarding/{concern}"
+    page = check_page(dsl.get(base))
+    assert page.html["lang"] == "cy" and page.h1.get_text(strip=True) == "Pryder diogelu posibl"
+    assert (
+        page.select_one("label[for=acknowledge-note]").get_text(strip=True)
+        == "Beth rydych chi’n ei wneud am y peth"
+    )
+    assert page.find("h2", string="Darganfod pwy ysgrifennodd hyn: dau berson yn cytuno")
+    question = page.find(
+        "span", attrs={"lang": "en"}, string="What is one thing that would make school better for you?"
+    )
+    assert question  # the question as the pupil saw it: English, marked so
+    assert "hits me at home" in page.get_text()
+    missing = check_page(dsl.post(f"{base}/acknowledge", data={"acknowledge-note": " "}))
+    summary = missing.select_one(".govuk-error-summary").get_text()
+    assert (
+        "Mae problem" in summary
+        and "Ysgrifennwch nodyn yn dweud beth rydych chi’n ei wneud am y peth" in summary
+    )
+    alone = check_page(
+        dsl.post(
+            f"{base}/reveal",
+            data={"reveal-reason": "Risg", "reveal-email": "dsl@a.example", "reveal-password": PASSWORD},
+        )
+    )
+    assert "Rhaid i’r ail berson fod yn rhywun arall" in alone.select_one(".govuk-error-summary").get_text()
+    assert (
+        dsl.post(f"{base}/acknowledge", data={"acknowledge-note": "Siarad â’r pennaeth blwyddyn"}).status_code
+        == 302
+    )
+    done = check_page(dsl.get(base)).get_text(" ", strip=True)
+    assert "Wedi’i gydnabod" in done and "gan dsl@a.example: Siarad â’r pennaeth blwyddyn" in done

@@ -563,7 +563,72 @@ def test_the_wave_page_in_welsh(school_lead_client, wave_id):
     assert (
         "Rhowch gyfeirnod y disgybl" in check_page(no_reference).select_one(".govuk-error-message").get_text()
     )
+    # Why a code cannot be reissued comes from the data layer in English: marked so.
+    unknown = check_page(
+        school_lead_client.post(
+            f"/school/100001/waves/{wave_id}/codes",
+            data={"format": "slips", "scope": "pupil", "reference": "NOPE1"},
+        )
+    )
+    reason = unknown.select_one(".govuk-error-summary [lang=en]")
+    assert reason.get_text() == "There is no pupil with the reference NOPE1 on this wave’s roster"
     # In English, the same page is as before.
     school_lead_client.get("/staff/language/en")
     english = check_page(school_lead_client.get(url))
     assert english.html["lang"] == "en" and english.find("h2", string="1. Upload the roster")
+
+
+def test_the_roster_preview_and_the_reprint_confirmation_in_welsh(school_lead_client, wave_id):
+    school_lead_client.get("/staff/language/cy")
+    page = check_page(preview(school_lead_client, wave_id, MIS_EXPORT))
+    assert page.html["lang"] == "cy"
+    assert page.h1.get_text(strip=True) == "Gwiriwch sut cafodd eich rhestr ei darllen"
+    assert "Mae 7 disgybl yn y ffeil, mewn 6 dosbarth." in page.get_text(" ")
+    assert page.select_one("#roster-values th").get_text(strip=True) == "Colofn"
+    assert page.select_one("#roster-values tbody td[lang=en]")  # how a value was read: English
+    assert page.find("button", string="Cadw’r rhestr")
+    assert upload(school_lead_client, wave_id, roster_csv(12)).status_code == 302
+    again = check_page(preview(school_lead_client, wave_id, roster_csv(13)))
+    assert (
+        "bydd 12 sydd ar y rhestr yn barod yn cael eu diweddaru, a 1 yn cael eu hychwanegu"
+        in again.get_text(" ")
+    )
+    school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data={"format": "csv"})
+    confirm = check_page(
+        school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data={"format": "slips"})
+    )
+    assert confirm.html["lang"] == "cy"
+    assert confirm.h1.get_text(strip=True) == "Bydd 12 cod printiedig yn stopio gweithio"
+    assert "Mae gan 12 disgybl god ond dydyn nhw ddim wedi dechrau." in confirm.get_text(" ")
+    assert confirm.find("button", string="Creu codau newydd")
+    one = check_page(
+        school_lead_client.post(
+            f"/school/100001/waves/{wave_id}/codes",
+            data={"format": "slips", "scope": "pupil", "reference": "P0002"},
+        )
+    )
+    assert one.h1.get_text(strip=True) == "Bydd y cod ar slip printiedig P0002 yn stopio gweithio"
+    school_lead_client.get("/staff/language/en")
+    english = check_page(
+        school_lead_client.post(f"/school/100001/waves/{wave_id}/codes", data={"format": "slips"})
+    )
+    assert english.html["lang"] == "en"
+    assert "12 pupils have a code but have not started." in english.get_text(" ")
+
+
+def test_code_slips_in_welsh_keep_their_english_and_welsh_lines(school_lead_client, wave_id):
+    school_lead_client.get("/staff/language/cy")
+    page = check_page(
+        school_lead_client.post(
+            f"/school/100001/waves/{wave_id}/class-sessions", data={"class-name": "8B", "class-count": "2"}
+        )
+    )
+    assert page.html["lang"] == "cy" and page.h1.get_text(strip=True) == "2 slip cod"
+    assert page.select_one(".app-slip-group > h2").get_text(" ", strip=True) == "Dosbarth 8B: 2 slip"
+    assert "Argraffwch neu cadwch y dudalen hon nawr." in page.select_one(".govuk-warning-text").get_text()
+    for slip in page.select(".app-slip"):  # the slips are for pupils: English and Welsh, each marked
+        assert (
+            "keep it to yourself"
+            in slip.select_one("[lang=en]:-soup-contains('keep it to yourself')").get_text()
+        )
+        assert slip.select_one("[lang=cy]:-soup-contains('cadwa fe i ti dy hun')")
