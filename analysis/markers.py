@@ -153,6 +153,7 @@ def one_row_per_split(table: pd.DataFrame, group: Hashable, *, keep: Sequence[ob
         rest = (frame["comparison"] == "rest").to_numpy()
     else:  # disproportionality compares each level with all other pupils
         rest = np.ones(len(frame), dtype=bool)
+    ids: np.ndarray
     if len(units) == 1:  # one unit column: its codes in order of appearance (a school's page calls
         # this for every table it shows, so no grouper is built), as ngroup(sort=False) numbers them
         ids = pd.factorize(frame[units[0]], use_na_sentinel=False)[0]
