@@ -172,8 +172,11 @@ def test_school_page_is_the_schools_dashboard_with_representativeness(national):
     ]
     assert {r[0] for r in rows} == {"Eligible for free school meals", "Not eligible"}
     roster = sum(int(r[1].replace(",", "")) for r in rows)
-    answered = sum(int(r[3].replace(",", "")) for r in rows)
-    assert 0 < answered < roster
+    # Who answered is a count the release's disclosure control may hide (one label) to protect a
+    # small group elsewhere; what is shown is a count no larger than the roster's.
+    assert all(r[3] in HIDDEN or r[3].replace(",", "").isdigit() for r in rows)
+    answered = sum(int(r[3].replace(",", "")) for r in rows if r[3] not in HIDDEN)
+    assert 0 <= answered < roster
     assert "roster-local-authority" in shown
     for chart in ("scales-chart", "gaps-chart", "lost-learning-chart", "trend-chart"):
         assert page.find("svg", id=chart) is not None
